@@ -1,0 +1,107 @@
+"""API Gateway (REST) → the purchase-order and settings API.
+
+Requests are refused before routing when they carry no account claim (401), are too large
+(413) or are not JSON (400); then Powertools validates them against the pydantic models (422
+naming each field) and the routes call the service.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import purchase_order_routes
+import settings_routes
+from api_support import actor_of, config, error_response, raw_error_response
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pom import jsonio
+from pom.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
+
+# Most requests record no business metric; Powertools would warn about it on every one of them.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, json_body_deserializer=jsonio.loads)
+app.include_router(purchase_order_routes.router)
+app.include_router(settings_routes.router)
+
+
+@app.exception_handler(ServiceError)
+def _service_error(error: ServiceError) -> Response:
+    if error.status >= 500:
+        logger.exception("request failed")
+    else:
+        logger.info("request refused", extra={"status": error.status, "title": error.title})
+    return error_response(error)
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response:
+    problems = error.errors()
+    unreadable = next((problem for problem in problems if problem.get("type") == "json_invalid"), None)
+    if unreadable is not None:
+        reason = (unreadable.get("ctx") or {}).get("error", "not valid JSON")
+        return error_response(BadRequest(f"the body is not valid JSON: {reason}"))
+    fields = [
+        FieldError(
+            tuple(problem.get("loc", ())),
+            str(problem.get("msg", "")).removeprefix("Value error, "),
+            problem.get("type", "value_error"),
+        )
+        for problem in problems
+    ]
+    return error_response(ValidationFailed(fields))
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response:
+    return error_response(NotFound(f"no route {app.current_event.http_method} {app.current_event.path}"))
+
+
+def _refusal(event: dict[str, Any]) -> ServiceError | None:
+    """What API Gateway would refuse or the routes must never see."""
+    try:
+        actor_of(event)  # type: ignore[arg-type]
+    except ServiceError as error:
+        return error
+    body = event.get("body") or ""
+    if len(body.encode("utf-8")) > config.max_body_bytes:
+        return PayloadTooLarge(f"the body exceeds {config.max_body_bytes} bytes")
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if body and not (content_type == "application/json" or content_type.endswith("+json")):
+        return BadRequest(f"the body must be application/json, not {content_type}")
+    return None
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    refusal = _refusal(event)
+    if refusal is not None:
+        logger.info("request refused before routing", extra={"status": refusal.status})
+        return raw_error_response(refusal)
+    path = event.get("pathParameters") or {}
+    logger.append_keys(accountId=actor_of(event).account_id, poId=path.get("poId"))  # type: ignore[arg-type]
+    return app.resolve(event, context)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document generated from the routes and models (served in local mode)."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # noqa: PLC0415 - docs only
+
+    return json.loads(
+        app.get_openapi_json_schema(
+            title="Purchase Order Management",
+            version="1.0.0",
+            description="Purchase orders, invoice matching and PO balances: the contract of shared/API.md.",
+            security_schemes={"bearer": HTTPBearer(description="Cognito ID token; local mode: local:<accountId>")},
+            security=[{"bearer": []}],
+        )
+    )

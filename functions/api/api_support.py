@@ -1,0 +1,105 @@
+"""What every API route shares: the service, the caller's identity, paths, response shapes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, unquote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from pom import jsonio
+from pom.config import load_config
+from pom.errors import NotFound, ServiceError, Unauthorized
+from pom.models import ACCOUNT_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
+from pom.po_service import PurchaseOrderService
+from pom.purchase_orders import PurchaseOrder, purchase_order_view
+from pom.repository import Actor, Repository
+
+config = load_config()
+service = PurchaseOrderService(Repository(config.table_name))
+
+ACCOUNT_CLAIM = "custom:accountId"
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_PO_ID = re.compile(PO_ID_PATTERN)
+_LINE_ITEM_ID = re.compile(LINE_ITEM_ID_PATTERN)
+_ERROR_TITLES = {
+    400: "Malformed request",
+    401: "Unauthorized",
+    404: "Not found",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Payload too large",
+    422: "Validation failed",
+}
+
+
+def claims(event: APIGatewayProxyEvent) -> dict[str, Any]:
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    return authorizer.get("claims") or {}
+
+
+def actor_of(event: APIGatewayProxyEvent) -> Actor:
+    """The tenant comes from the authorizer's claims only, never from the path, body or a header."""
+    caller = claims(event)
+    account_id = caller.get(ACCOUNT_CLAIM)
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
+        raise Unauthorized(f"the token carries no valid {ACCOUNT_CLAIM} claim")
+    name = caller.get("email") or caller.get("cognito:username") or caller.get("sub") or account_id
+    return Actor(account_id=account_id, name=str(name))
+
+
+def po_id_from_path(raw: str) -> str:
+    """REST API paths arrive percent-encoded; an id that cannot exist is simply not found."""
+    po_id = unquote(raw)
+    if not _PO_ID.match(po_id):
+        raise NotFound(f"PO {po_id!r} not found")
+    return po_id
+
+
+def line_item_id_from_path(po_id: str, raw: str) -> str:
+    line_item_id = unquote(raw)
+    if not _LINE_ITEM_ID.match(line_item_id):
+        raise NotFound(f"PO {po_id!r} has no line item {line_item_id!r}")
+    return line_item_id
+
+
+def po_response(po: PurchaseOrder, status_code: int = 200) -> Response:
+    headers = {"ETag": f'"{po.version}"'}
+    if status_code == 201:
+        headers["Location"] = f"/purchase-orders/{quote(po.poId, safe='')}"
+    return Response(status_code, "application/json", purchase_order_view(po), headers)
+
+
+def json_response(document: Any, status_code: int = 200) -> Response:
+    return Response(status_code, "application/json", document)
+
+
+def error_response(error: ServiceError) -> Response:
+    return Response(error.status, "application/json", error.body())
+
+
+def raw_error_response(error: ServiceError) -> dict[str, Any]:
+    """An API Gateway proxy response, for requests refused before routing."""
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": jsonio.dumps(error.body()),
+        "isBase64Encoded": False,
+    }
+
+
+def documented(success: int, model: type | None, *errors: int) -> dict[int, dict[str, Any]]:
+    """The ``responses`` of a route for the OpenAPI document."""
+    described: dict[int, dict[str, Any]] = {
+        success: {"description": "Success"}
+        if model is None
+        else {"description": "Success", "content": {"application/json": {"model": model}}}
+    }
+    for status in (401, *errors):
+        described[status] = {
+            "description": _ERROR_TITLES[status],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+    return described

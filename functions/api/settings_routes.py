@@ -1,0 +1,26 @@
+"""Routes of ``/settings``: the account's defaults, matching rules and notification settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from api_support import actor_of, documented, json_response, service
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from pom.models import AccountSettings
+from pom.purchase_orders import settings_view
+
+router = Router()
+TAGS = ["Settings"]
+
+
+@router.get("/settings", tags=TAGS, responses=documented(200, AccountSettings))
+def get_settings():
+    return json_response(settings_view(service.get_settings(actor_of(router.current_event).account_id)))
+
+
+@router.put("/settings", tags=TAGS, responses=documented(200, AccountSettings, 400, 413, 422))
+def put_settings(body: Annotated[AccountSettings, Body()]):
+    saved = service.put_settings(actor_of(router.current_event).account_id, body)
+    return json_response(settings_view(saved))

@@ -1,0 +1,1 @@
+"""Purchase Order Management: the shared code of every function (models, domain, repository)."""

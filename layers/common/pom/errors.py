@@ -1,0 +1,71 @@
+"""Domain errors, each carrying the HTTP status of the contract's error body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One offending field: ``loc`` is its path (``("body", "lineItems", 0, "amount")``)."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str = "value_error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"loc": list(self.loc), "field": field_name(self.loc), "msg": self.msg, "type": self.type}
+
+
+def field_name(loc: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("body", "lineItems", 0, "amount")`` → ``lineItems[0].amount`` (the form a person reads)."""
+    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or str(loc[0] if loc else "")
+
+
+class ServiceError(Exception):
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: Any = None):
+        super().__init__(detail)
+        self.detail = detail if detail is not None else self.title
+
+    def body(self) -> dict[str, Any]:
+        return {"status": self.status, "title": self.title, "detail": self.detail}
+
+
+class BadRequest(ServiceError):
+    status, title = 400, "Malformed request"
+
+
+class Unauthorized(ServiceError):
+    status, title = 401, "Unauthorized"
+
+
+class NotFound(ServiceError):
+    status, title = 404, "Not found"
+
+
+class Conflict(ServiceError):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(ServiceError):
+    status, title = 412, "Precondition failed"
+
+
+class PayloadTooLarge(ServiceError):
+    status, title = 413, "Payload too large"
+
+
+class ValidationFailed(ServiceError):
+    status, title = 422, "Validation failed"
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__([error.as_dict() for error in errors])
+        self.errors = errors

@@ -1,0 +1,235 @@
+"""The API's documents as pydantic v2 models: what requests may carry and what responses hold.
+
+Input models validate one field at a time (format, range, pattern); rules that span fields or
+need the PO's currency live in the domain modules, which report errors in the same shape.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from pom.money import is_currency, parse_amount
+from pom.months import parse_month
+
+PO_ID_PATTERN = r"^[A-Za-z0-9 _.:=+\-%@#]{1,100}$"
+LINE_ITEM_ID_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"
+ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+PoId = Annotated[str, Field(pattern=PO_ID_PATTERN, examples=["Q3_2020"])]
+LineItemId = Annotated[str, Field(pattern=LINE_ITEM_ID_PATTERN, examples=["1", "1.1"])]
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"]), AfterValidator(parse_month)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    Field(description="A non-negative decimal string (a JSON number is accepted too).", examples=["1000.00"]),
+]
+MoneyText = Annotated[str, Field(description="A decimal string with the currency's minor units.", examples=["1000.00"])]
+
+
+def _known_currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError('must be an ISO-4217 currency code, e.g. "USD"')
+    return code
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"]), AfterValidator(_known_currency)]
+PoStatus = Literal["ACTIVE", "SUSPENDED", "EXPIRED"]
+LineItemType = Literal["ALL", "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE"]
+Recurrence = Literal["NONE", "MONTHLY"]
+Description = Annotated[str, Field(max_length=500)]
+
+
+class Document(BaseModel):
+    """Strict about unknown fields (a typo must not be silently ignored) and about JSON types."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class ReadOnlyTolerant(Document):
+    """Accepts a document as GET returned it: the read-only fields it may carry are dropped, not refused."""
+
+    READ_ONLY_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key not in cls.READ_ONLY_FIELDS}
+        return data
+
+
+class Address(Document):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    line1: Annotated[str, Field(min_length=1, max_length=200)]
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    region: Annotated[str, Field(max_length=100)] | None = None
+    postalCode: Annotated[str, Field(max_length=20)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["US"])]
+
+
+class Contact(Document):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["ana@example.com"])]
+    phone: Annotated[str, Field(max_length=40)] | None = None
+
+
+class LineItemInput(ReadOnlyTolerant):
+    READ_ONLY_FIELDS = frozenset({"invoicedAmount", "balance", "periods"})
+
+    lineItemId: LineItemId
+    type: LineItemType
+    startMonth: Month | None = Field(default=None, description="Defaults to the PO's effectiveMonth.")
+    endMonth: Month | None = Field(default=None, description="Defaults to the PO's expirationMonth.")
+    recurrence: Recurrence = "NONE"
+    amount: Amount | None = Field(
+        default=None,
+        description="Required when the PO tracks balances, absent otherwise; per month when recurrence is MONTHLY.",
+    )
+    description: Description | None = None
+
+
+class PurchaseOrderFields(ReadOnlyTolerant):
+    """The editable fields: the body of ``PUT /purchase-orders/{poId}``."""
+
+    READ_ONLY_FIELDS = frozenset(
+        {"status", "paymentTerms", "totalAmount", "invoicedAmount", "balance", "createdAt", "updatedAt", "version"}
+    )
+
+    poId: PoId | None = Field(default=None, description="If present, must equal the path's poId.")
+    billTo: Address | None = Field(default=None, description="Defaults to the account's billTo (settings).")
+    shipTo: Address | None = None
+    billFrom: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)]
+    currency: Currency | None = Field(default=None, description="Defaults to the account's currency (settings).")
+    effectiveMonth: Month
+    expirationMonth: Month
+    contacts: Annotated[list[Contact], Field(max_length=20)] = []
+    balanceTracking: Annotated[bool, Field(strict=True)] = True
+    description: Description | None = None
+    lineItems: Annotated[list[LineItemInput], Field(min_length=1, max_length=100)]
+
+
+class PurchaseOrderCreate(PurchaseOrderFields):
+    """The body of ``POST /purchase-orders``."""
+
+    poId: PoId
+
+
+class StatusChange(Document):
+    status: Literal["ACTIVE", "SUSPENDED"]
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+class MatchingSettings(Document):
+    requirePurchaseOrder: Annotated[bool, Field(strict=True)] = False
+    blockExceedingBalance: Annotated[bool, Field(strict=True)] = False
+    requireLineItemMatch: Annotated[bool, Field(strict=True)] = False
+    tolerancePercent: Annotated[Amount, Field(le=100)] = Decimal(0)
+    toleranceAmount: Amount | None = None
+
+
+def _distinct_descending(values: list[int]) -> list[int]:
+    return sorted(set(values), reverse=True)
+
+
+def _distinct_ascending(values: list[int]) -> list[int]:
+    return sorted(set(values))
+
+
+class NotificationSettings(Document):
+    expiryNoticeDays: Annotated[
+        list[Annotated[int, Field(strict=True, ge=1, le=366)]],
+        Field(max_length=10),
+        AfterValidator(_distinct_descending),
+    ] = [30, 7]
+    balanceAlertPercents: Annotated[
+        list[Annotated[int, Field(strict=True, ge=1, le=100)]],
+        Field(max_length=10),
+        AfterValidator(_distinct_ascending),
+    ] = [75, 100]
+
+
+class AccountSettings(Document):
+    """``GET``/``PUT /settings``; every field has the contract's default."""
+
+    currency: Currency = "USD"
+    paymentTerms: Annotated[str, Field(min_length=1, max_length=100)] = "Net 30"
+    billTo: Address | None = None
+    matching: MatchingSettings = MatchingSettings()
+    notifications: NotificationSettings = NotificationSettings()
+
+
+# --- responses (documented in the OpenAPI document) -------------------------------------------
+
+
+class PeriodOut(BaseModel):
+    month: str
+    amount: MoneyText | None
+    invoicedAmount: MoneyText | None
+    balance: MoneyText | None
+
+
+class LineItemOut(BaseModel):
+    lineItemId: str
+    type: LineItemType
+    startMonth: str
+    endMonth: str
+    recurrence: Recurrence
+    amount: MoneyText | None
+    invoicedAmount: MoneyText | None
+    balance: MoneyText | None
+    periods: list[PeriodOut] | None
+    description: str | None = None
+
+
+class PurchaseOrderOut(BaseModel):
+    poId: str
+    status: PoStatus
+    billTo: Address | None
+    shipTo: Address | None
+    billFrom: list[str]
+    paymentTerms: str
+    currency: str
+    effectiveMonth: str
+    expirationMonth: str
+    contacts: list[Contact]
+    balanceTracking: bool
+    description: str | None = None
+    lineItems: list[LineItemOut]
+    totalAmount: MoneyText | None
+    invoicedAmount: MoneyText | None
+    balance: MoneyText | None
+    createdAt: str
+    updatedAt: str
+    version: int
+
+
+class PurchaseOrderPage(BaseModel):
+    items: list[PurchaseOrderOut]
+    nextToken: str | None
+
+
+class HistoryEntry(BaseModel):
+    at: str
+    actor: str
+    action: Literal[
+        "CREATED", "UPDATED", "STATUS_CHANGED", "LINE_ITEM_ADDED", "LINE_ITEM_UPDATED", "LINE_ITEM_DELETED",
+        "INVOICE_MATCHED", "INVOICE_UNMATCHED", "EXPIRED", "NOTIFIED", "DELETED",
+    ]  # fmt: skip
+    details: dict[str, Any]
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry]
+    nextToken: str | None
+
+
+class ErrorBody(BaseModel):
+    status: int
+    title: str
+    detail: str | list[dict[str, Any]]

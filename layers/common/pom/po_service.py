@@ -1,0 +1,154 @@
+"""Use cases of the purchase-order API: read, decide (pure domain), write with a condition.
+
+Every change is read-modify-write guarded by the PO's internal ``rev``: if the matcher moved a
+balance in between, the change is re-applied to the fresh state (a few times) instead of
+overwriting it. A stale ``If-Match`` is the user's conflict and is reported (412), never retried.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+
+from pom import purchase_orders as domain
+from pom.errors import Conflict, NotFound
+from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.months import utc_now
+from pom.purchase_orders import AuditEvent, PurchaseOrder
+from pom.repository import (
+    Actor,
+    AlreadyExists,
+    Page,
+    Repository,
+    SettingsChanged,
+    StaleWrite,
+    VersionedSettings,
+)
+
+Change = Callable[[PurchaseOrder, datetime], tuple[PurchaseOrder, list[AuditEvent]]]
+_ATTEMPTS = 4
+
+
+class _SettingsCache:
+    """The last settings seen per account, in this container.
+
+    Creating a PO copies the account's currency and payment terms; the create transaction checks
+    that the settings version it used is still current, so a stale entry costs one retry, never a
+    wrong copy, and the common case is a single request.
+    """
+
+    def __init__(self, capacity: int = 1024):
+        self._entries: OrderedDict[str, VersionedSettings] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, account_id: str) -> VersionedSettings:
+        entry = self._entries.get(account_id)
+        if entry is None:
+            return VersionedSettings(AccountSettings(), None)
+        self._entries.move_to_end(account_id)
+        return entry
+
+    def put(self, account_id: str, entry: VersionedSettings) -> None:
+        self._entries[account_id] = entry
+        self._entries.move_to_end(account_id)
+        while len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+
+class PurchaseOrderService:
+    def __init__(self, repository: Repository, clock: Callable[[], datetime] = utc_now):
+        self.repository = repository
+        self.clock = clock
+        self._settings = _SettingsCache()
+
+    def create(self, actor: Actor, data: PurchaseOrderCreate) -> PurchaseOrder:
+        for _ in range(_ATTEMPTS):
+            known = self._settings.get(actor.account_id)
+            po, event = domain.new_purchase_order(actor.account_id, data, known.settings, self.clock())
+            try:
+                self.repository.create_purchase_order(po, actor, [event], known.version)
+            except AlreadyExists:
+                raise Conflict(f"PO {data.poId!r} already exists") from None
+            except SettingsChanged as changed:
+                self._settings.put(actor.account_id, changed.current)
+                continue
+            except StaleWrite:
+                continue
+            return po
+        raise Conflict("the account's settings kept changing while the PO was created: retry")
+
+    def get(self, account_id: str, po_id: str) -> PurchaseOrder:
+        po = self.repository.get_purchase_order(account_id, po_id)
+        if po is None:
+            raise NotFound(f"PO {po_id!r} not found")
+        return po
+
+    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
+        return self.repository.list_purchase_orders(account_id, status, limit, token)
+
+    def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
+        page = self.repository.purchase_order_history(account_id, po_id, limit, token)
+        if not page.items and token is None:
+            raise NotFound(f"PO {po_id!r} not found")
+        return page
+
+    def replace(self, actor: Actor, po_id: str, data: PurchaseOrderFields, if_match: str | None) -> PurchaseOrder:
+        return self._change(actor, po_id, if_match, lambda po, now: domain.replace_purchase_order(po, data, now))
+
+    def change_status(self, actor: Actor, po_id: str, status: str, if_match: str | None) -> PurchaseOrder:
+        return self._change(actor, po_id, if_match, lambda po, now: domain.change_status(po, status, now))
+
+    def add_line_item(self, actor: Actor, po_id: str, item: LineItemInput, if_match: str | None) -> PurchaseOrder:
+        return self._change(actor, po_id, if_match, lambda po, now: domain.add_line_item(po, item, now))
+
+    def replace_line_item(
+        self, actor: Actor, po_id: str, line_item_id: str, item: LineItemInput, if_match: str | None
+    ) -> PurchaseOrder:
+        return self._change(
+            actor, po_id, if_match, lambda po, now: domain.replace_line_item(po, line_item_id, item, now)
+        )
+
+    def delete_line_item(self, actor: Actor, po_id: str, line_item_id: str, if_match: str | None) -> PurchaseOrder:
+        return self._change(actor, po_id, if_match, lambda po, now: domain.delete_line_item(po, line_item_id, now))
+
+    def delete(self, actor: Actor, po_id: str, if_match: str | None) -> None:
+        for _ in range(_ATTEMPTS):
+            po = self.get(actor.account_id, po_id)
+            domain.check_if_match(po, if_match)
+            now = self.clock()
+            event = AuditEvent("DELETED", {"purchaseOrder": domain.editable_view(po)})
+            try:
+                self.repository.delete_purchase_order(po, actor, domain.precise_timestamp(now), [event])
+            except StaleWrite:
+                continue
+            return
+        raise Conflict(f"PO {po_id!r} kept changing while it was deleted: retry")
+
+    def _change(self, actor: Actor, po_id: str, if_match: str | None, change: Change) -> PurchaseOrder:
+        for _ in range(_ATTEMPTS):
+            po = self.get(actor.account_id, po_id)
+            domain.check_if_match(po, if_match)
+            now = self.clock()
+            updated, events = change(po, now)
+            if updated is po:
+                return po  # nothing to change: no write, no audit entry
+            try:
+                self.repository.save_purchase_order(updated, po.rev, actor, updated.updatedAt, events)
+            except StaleWrite:
+                continue
+            return updated
+        raise Conflict(f"PO {po_id!r} kept changing while it was updated: retry")
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def get_settings(self, account_id: str) -> AccountSettings:
+        current = self.repository.get_settings(account_id)
+        self._settings.put(account_id, current)
+        return current.settings
+
+    def put_settings(self, account_id: str, settings: AccountSettings) -> AccountSettings:
+        domain.check_settings(settings)
+        saved = self.repository.put_settings(account_id, settings)
+        self._settings.put(account_id, saved)
+        return saved.settings

@@ -1,0 +1,458 @@
+"""The purchase-order domain: building, changing and presenting POs. Pure Python, no I/O.
+
+A ``PurchaseOrder`` is the stored state. Besides the contract's fields it keeps, per line item,
+what has been invoiced (in total and per month) and how many invoices are matched to it, and an
+internal ``rev`` that every write (a user's or the matcher's) increments: the repository writes
+only if ``rev`` is still what was read, so a user's edit can never overwrite a concurrent debit.
+``version`` (the ETag) and ``updatedAt`` move only with a user's change, as the contract says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from pom.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.money import ZERO, check_minor_units, format_amount
+from pom.months import month_count, month_is_over, months_between
+
+Loc = tuple[str | int, ...]
+
+
+class LineItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lineItemId: str
+    type: str
+    startMonth: str
+    endMonth: str
+    recurrence: str = "NONE"
+    amount: Decimal | None = None
+    description: str | None = None
+    invoiced: Decimal = ZERO
+    periodInvoiced: dict[str, Decimal] = {}
+    matchCount: int = 0
+
+    @property
+    def has_invoices(self) -> bool:
+        return self.matchCount > 0 or self.invoiced != ZERO
+
+    def total(self) -> Decimal | None:
+        if self.amount is None:
+            return None
+        if self.recurrence == "MONTHLY":
+            return self.amount * month_count(self.startMonth, self.endMonth)
+        return self.amount
+
+
+class PurchaseOrder(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    accountId: str
+    poId: str
+    status: str = "ACTIVE"
+    billTo: dict[str, Any] | None = None
+    shipTo: dict[str, Any] | None = None
+    billFrom: list[str]
+    paymentTerms: str
+    currency: str
+    effectiveMonth: str
+    expirationMonth: str
+    contacts: list[dict[str, Any]] = []
+    balanceTracking: bool = True
+    description: str | None = None
+    lineItems: list[LineItem]
+    createdAt: str
+    updatedAt: str
+    version: int = 1
+    rev: int = 1
+
+    def line_item(self, line_item_id: str) -> LineItem | None:
+        return next((item for item in self.lineItems if item.lineItemId == line_item_id), None)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """What a change did, for the PO's audit trail (the service adds who and when)."""
+
+    action: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def precise_timestamp(moment: datetime) -> str:
+    """Microsecond ISO-8601 UTC: stored, so that ordering by time is exact."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def display_timestamp(stored: str) -> str:
+    """The contract's form, whole seconds: ``2026-11-23T05:55:12Z``."""
+    return stored[:19] + "Z"
+
+
+# --- validation of what spans fields ------------------------------------------------------------
+
+
+def _line_item_errors(
+    item: LineItemInput, po: PurchaseOrderFields | PurchaseOrder, currency: str, loc: Loc
+) -> tuple[LineItem, list[FieldError]]:
+    errors: list[FieldError] = []
+    start = item.startMonth or po.effectiveMonth
+    end = item.endMonth or po.expirationMonth
+    span = f"{po.effectiveMonth}..{po.expirationMonth}"
+    if po.effectiveMonth <= po.expirationMonth:  # else the PO's own months are the error reported
+        if start > end:
+            errors.append(FieldError((*loc, "endMonth"), f"must not be before startMonth ({start})"))
+        if not po.effectiveMonth <= start <= po.expirationMonth:
+            errors.append(FieldError((*loc, "startMonth"), f"must lie within the PO's months {span}"))
+        if not po.effectiveMonth <= end <= po.expirationMonth:
+            errors.append(FieldError((*loc, "endMonth"), f"must lie within the PO's months {span}"))
+    if po.balanceTracking and item.amount is None:
+        errors.append(FieldError((*loc, "amount"), "is required when balanceTracking is true", "missing"))
+    if not po.balanceTracking and item.amount is not None:
+        errors.append(FieldError((*loc, "amount"), "must be absent when balanceTracking is false"))
+    if item.amount is not None:
+        try:
+            check_minor_units(item.amount, currency)
+        except ValueError as error:
+            errors.append(FieldError((*loc, "amount"), str(error)))
+    line_item = LineItem(
+        lineItemId=item.lineItemId,
+        type=item.type,
+        startMonth=start,
+        endMonth=end,
+        recurrence=item.recurrence,
+        amount=item.amount,
+        description=item.description,
+    )
+    return line_item, errors
+
+
+def _fields_errors(data: PurchaseOrderFields, currency: str) -> tuple[list[LineItem], list[FieldError]]:
+    errors: list[FieldError] = []
+    if data.effectiveMonth > data.expirationMonth:
+        errors.append(
+            FieldError(("body", "expirationMonth"), f"must not be before effectiveMonth ({data.effectiveMonth})")
+        )
+    if len(set(data.billFrom)) != len(data.billFrom):
+        errors.append(FieldError(("body", "billFrom"), "names an entity more than once"))
+    line_items: list[LineItem] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data.lineItems):
+        loc: Loc = ("body", "lineItems", index)
+        if item.lineItemId in seen:
+            errors.append(FieldError((*loc, "lineItemId"), f"{item.lineItemId!r} appears more than once"))
+        seen.add(item.lineItemId)
+        line_item, item_errors = _line_item_errors(item, data, currency, loc)
+        line_items.append(line_item)
+        errors.extend(item_errors)
+    return line_items, errors
+
+
+def _carry_invoiced(old: LineItem, new: LineItem) -> LineItem:
+    """The new definition of a line item, keeping what has been invoiced against it."""
+    if not old.has_invoices:
+        return new
+    if old.recurrence != new.recurrence:
+        raise Conflict(f"line item {old.lineItemId!r} has invoices matched: its recurrence cannot change")
+    if new.recurrence == "MONTHLY":
+        outside = sorted(
+            m for m, amount in old.periodInvoiced.items() if amount and not new.startMonth <= m <= new.endMonth
+        )
+        if outside:
+            raise Conflict(f"line item {old.lineItemId!r} has invoices in {', '.join(outside)}, outside its new months")
+    return new.model_copy(
+        update={"invoiced": old.invoiced, "periodInvoiced": dict(old.periodInvoiced), "matchCount": old.matchCount}
+    )
+
+
+# --- changes --------------------------------------------------------------------------------------
+
+
+def new_purchase_order(
+    account_id: str, data: PurchaseOrderCreate, settings: AccountSettings, now: datetime
+) -> tuple[PurchaseOrder, AuditEvent]:
+    currency = data.currency or settings.currency
+    line_items, errors = _fields_errors(data, currency)
+    if errors:
+        raise ValidationFailed(errors)
+    stamp = precise_timestamp(now)
+    bill_to = data.billTo or settings.billTo
+    po = PurchaseOrder(
+        accountId=account_id,
+        poId=data.poId,
+        billTo=bill_to.model_dump() if bill_to else None,
+        shipTo=data.shipTo.model_dump() if data.shipTo else None,
+        billFrom=data.billFrom,
+        paymentTerms=settings.paymentTerms,
+        currency=currency,
+        effectiveMonth=data.effectiveMonth,
+        expirationMonth=data.expirationMonth,
+        contacts=[contact.model_dump() for contact in data.contacts],
+        balanceTracking=data.balanceTracking,
+        description=data.description,
+        lineItems=line_items,
+        createdAt=stamp,
+        updatedAt=stamp,
+    )
+    return po, AuditEvent("CREATED", {"purchaseOrder": editable_view(po)})
+
+
+def _touched(po: PurchaseOrder, now: datetime, **changes: Any) -> PurchaseOrder:
+    """A user's change: a new version and updatedAt (and, as for every write, a new rev)."""
+    return po.model_copy(
+        update={**changes, "version": po.version + 1, "rev": po.rev + 1, "updatedAt": precise_timestamp(now)}
+    )
+
+
+def replace_purchase_order(
+    po: PurchaseOrder, data: PurchaseOrderFields, now: datetime
+) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    if data.poId is not None and data.poId != po.poId:
+        raise ValidationFailed([FieldError(("body", "poId"), "must equal the poId in the path (it never changes)")])
+    currency = data.currency or po.currency
+    line_items, errors = _fields_errors(data, currency)
+    if errors:
+        raise ValidationFailed(errors)
+    old_items = {item.lineItemId: item for item in po.lineItems}
+    new_ids = {item.lineItemId for item in line_items}
+    dropped = [item.lineItemId for item in po.lineItems if item.lineItemId not in new_ids and item.has_invoices]
+    if dropped:
+        raise Conflict(f"line items with invoices matched cannot be removed: {', '.join(dropped)}")
+    if currency != po.currency and any(item.has_invoices for item in po.lineItems):
+        raise Conflict("the currency of a PO with invoices matched cannot change")
+    kept = [
+        _carry_invoiced(old_items[item.lineItemId], item) if item.lineItemId in old_items else item
+        for item in line_items
+    ]
+    status = po.status
+    if status == "EXPIRED" and not month_is_over(data.expirationMonth, now):
+        status = "ACTIVE"  # the contract: extending an expired PO's expiration month reactivates it
+    updated = _touched(
+        po,
+        now,
+        billTo=data.billTo.model_dump() if data.billTo else po.billTo,
+        shipTo=data.shipTo.model_dump() if data.shipTo else None,
+        billFrom=data.billFrom,
+        currency=currency,
+        effectiveMonth=data.effectiveMonth,
+        expirationMonth=data.expirationMonth,
+        contacts=[contact.model_dump() for contact in data.contacts],
+        balanceTracking=data.balanceTracking,
+        description=data.description,
+        lineItems=kept,
+        status=status,
+    )
+    events = [AuditEvent("UPDATED", {"changes": changes_between(editable_view(po), editable_view(updated))})]
+    if status != po.status:
+        events.append(
+            AuditEvent("STATUS_CHANGED", {"old": po.status, "new": status, "reason": "expirationMonth extended"})
+        )
+    return updated, events
+
+
+def change_status(po: PurchaseOrder, status: str, now: datetime) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    if po.status == status:
+        return po, []
+    if po.status == "EXPIRED":
+        raise Conflict("an EXPIRED PO cannot change status: extend its expirationMonth with PUT instead")
+    return _touched(po, now, status=status), [AuditEvent("STATUS_CHANGED", {"old": po.status, "new": status})]
+
+
+def add_line_item(po: PurchaseOrder, item: LineItemInput, now: datetime) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    if po.line_item(item.lineItemId):
+        raise Conflict(f"line item {item.lineItemId!r} already exists on PO {po.poId!r}")
+    if len(po.lineItems) >= 100:
+        raise ValidationFailed([FieldError(("body", "lineItemId"), "a PO holds at most 100 line items")])
+    line_item, errors = _line_item_errors(item, po, po.currency, ("body",))
+    if errors:
+        raise ValidationFailed(errors)
+    updated = _touched(po, now, lineItems=[*po.lineItems, line_item])
+    return updated, [
+        AuditEvent(
+            "LINE_ITEM_ADDED", {"lineItemId": item.lineItemId, "lineItem": _line_item_fields(updated, line_item)}
+        )
+    ]
+
+
+def replace_line_item(
+    po: PurchaseOrder, line_item_id: str, item: LineItemInput, now: datetime
+) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    old = _existing_line_item(po, line_item_id)
+    if item.lineItemId != line_item_id:
+        raise ValidationFailed(
+            [FieldError(("body", "lineItemId"), "must equal the lineItemId in the path (it never changes)")]
+        )
+    line_item, errors = _line_item_errors(item, po, po.currency, ("body",))
+    if errors:
+        raise ValidationFailed(errors)
+    line_item = _carry_invoiced(old, line_item)
+    updated = _touched(po, now, lineItems=[line_item if i.lineItemId == line_item_id else i for i in po.lineItems])
+    changes = changes_between(_line_item_fields(po, old), _line_item_fields(updated, line_item))
+    return updated, [AuditEvent("LINE_ITEM_UPDATED", {"lineItemId": line_item_id, "changes": changes})]
+
+
+def delete_line_item(po: PurchaseOrder, line_item_id: str, now: datetime) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    old = _existing_line_item(po, line_item_id)
+    if old.has_invoices:
+        raise Conflict(f"line item {line_item_id!r} has invoices matched to it")
+    if len(po.lineItems) == 1:
+        raise Conflict("a PO keeps at least one line item: this is its last one")
+    updated = _touched(po, now, lineItems=[i for i in po.lineItems if i.lineItemId != line_item_id])
+    return updated, [
+        AuditEvent("LINE_ITEM_DELETED", {"lineItemId": line_item_id, "lineItem": _line_item_fields(po, old)})
+    ]
+
+
+def _existing_line_item(po: PurchaseOrder, line_item_id: str) -> LineItem:
+    line_item = po.line_item(line_item_id)
+    if line_item is None:
+        raise NotFound(f"PO {po.poId!r} has no line item {line_item_id!r}")
+    return line_item
+
+
+def check_if_match(po: PurchaseOrder, if_match: str | None) -> None:
+    """``If-Match`` holds the version (bare, quoted or weak); a stale one is refused with 412."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    if str(po.version) not in tags:
+        raise PreconditionFailed(f"PO {po.poId!r} is at version {po.version}, not {if_match.strip()}")
+
+
+# --- presentation ---------------------------------------------------------------------------------
+
+
+def _money(po: PurchaseOrder, amount: Decimal | None) -> str | None:
+    return None if amount is None or not po.balanceTracking else format_amount(amount, po.currency)
+
+
+def _line_item_fields(po: PurchaseOrder, item: LineItem) -> dict[str, Any]:
+    return {
+        "lineItemId": item.lineItemId,
+        "type": item.type,
+        "startMonth": item.startMonth,
+        "endMonth": item.endMonth,
+        "recurrence": item.recurrence,
+        "amount": _money(po, item.amount),
+        "description": item.description,
+    }
+
+
+def line_item_view(po: PurchaseOrder, item: LineItem) -> dict[str, Any]:
+    total = item.total()
+    periods = None
+    if item.recurrence == "MONTHLY":
+        periods = []
+        for month in months_between(item.startMonth, item.endMonth):
+            invoiced = item.periodInvoiced.get(month, ZERO)
+            periods.append(
+                {
+                    "month": month,
+                    "amount": _money(po, item.amount),
+                    "invoicedAmount": _money(po, invoiced if item.amount is not None else None),
+                    "balance": _money(po, item.amount - invoiced if item.amount is not None else None),
+                }
+            )
+    return {
+        **_line_item_fields(po, item),
+        "invoicedAmount": _money(po, item.invoiced if total is not None else None),
+        "balance": _money(po, total - item.invoiced if total is not None else None),
+        "periods": periods,
+    }
+
+
+def editable_view(po: PurchaseOrder) -> dict[str, Any]:
+    """The fields a user sets, as JSON: what audit entries compare."""
+    return {
+        "billTo": po.billTo,
+        "shipTo": po.shipTo,
+        "billFrom": po.billFrom,
+        "currency": po.currency,
+        "effectiveMonth": po.effectiveMonth,
+        "expirationMonth": po.expirationMonth,
+        "contacts": po.contacts,
+        "balanceTracking": po.balanceTracking,
+        "description": po.description,
+        "lineItems": [_line_item_fields(po, item) for item in po.lineItems],
+    }
+
+
+def purchase_order_view(po: PurchaseOrder) -> dict[str, Any]:
+    """The PO as the API returns it, with line items, balances and per-month periods."""
+    line_items = [line_item_view(po, item) for item in po.lineItems]
+    totals = [item.total() for item in po.lineItems]
+    tracked = po.balanceTracking and all(total is not None for total in totals)
+    total = sum(totals, ZERO) if tracked else None
+    invoiced = sum((item.invoiced for item in po.lineItems), ZERO) if tracked else None
+    return {
+        "poId": po.poId,
+        "status": po.status,
+        "billTo": po.billTo,
+        "shipTo": po.shipTo,
+        "billFrom": po.billFrom,
+        "paymentTerms": po.paymentTerms,
+        "currency": po.currency,
+        "effectiveMonth": po.effectiveMonth,
+        "expirationMonth": po.expirationMonth,
+        "contacts": po.contacts,
+        "balanceTracking": po.balanceTracking,
+        "description": po.description,
+        "lineItems": line_items,
+        "totalAmount": _money(po, total),
+        "invoicedAmount": _money(po, invoiced),
+        "balance": _money(po, total - invoiced if total is not None and invoiced is not None else None),
+        "createdAt": display_timestamp(po.createdAt),
+        "updatedAt": display_timestamp(po.updatedAt),
+        "version": po.version,
+    }
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``{field: {"old", "new"}}`` for each field that differs; line items are compared by id."""
+    changes: dict[str, Any] = {}
+    for key in old.keys() | new.keys():
+        before, after = old.get(key), new.get(key)
+        if key == "lineItems":
+            items_before = {item["lineItemId"]: item for item in before or []}
+            items_after = {item["lineItemId"]: item for item in after or []}
+            diff = {
+                "added": sorted(items_after.keys() - items_before.keys()),
+                "removed": sorted(items_before.keys() - items_after.keys()),
+                "changed": {
+                    line_item_id: changes_between(items_before[line_item_id], items_after[line_item_id])
+                    for line_item_id in sorted(items_before.keys() & items_after.keys())
+                    if items_before[line_item_id] != items_after[line_item_id]
+                },
+            }
+            if any(diff.values()):
+                changes[key] = diff
+        elif before != after:
+            changes[key] = {"old": before, "new": after}
+    return dict(sorted(changes.items()))
+
+
+# --- account settings -----------------------------------------------------------------------------
+
+
+def check_settings(settings: AccountSettings) -> None:
+    """The rule that spans settings fields: the tolerance amount is in the account's currency."""
+    amount = settings.matching.toleranceAmount
+    if amount is not None:
+        try:
+            check_minor_units(amount, settings.currency)
+        except ValueError as error:
+            raise ValidationFailed([FieldError(("body", "matching", "toleranceAmount"), str(error))]) from None
+
+
+def settings_view(settings: AccountSettings) -> dict[str, Any]:
+    document = settings.model_dump(mode="json")
+    matching = document["matching"]
+    matching["tolerancePercent"] = f"{settings.matching.tolerancePercent.normalize():f}"
+    if settings.matching.toleranceAmount is not None:
+        matching["toleranceAmount"] = format_amount(settings.matching.toleranceAmount, settings.currency)
+    return document

@@ -1,0 +1,83 @@
+"""Lambda events shaped as AWS sends them, for the local runner and the tests."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+
+def api_gateway_event(
+    method: str,
+    raw_path: str,
+    *,
+    resource: str,
+    path_parameters: dict[str, str] | None = None,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    claims: dict[str, str] | None = None,
+    stage: str = "v1",
+    request_id: str | None = None,
+    request_time_epoch_ms: int | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event, as a Cognito-authorized route delivers it.
+
+    ``raw_path`` stays percent-encoded, as REST APIs deliver ``path``; path parameters are decoded.
+    """
+    headers = dict(headers or {})
+    pairs = parse_qsl(query, keep_blank_values=True)
+    multi_query: dict[str, list[str]] = {}
+    for name, value in pairs:
+        multi_query.setdefault(name, []).append(value)
+    request_id = request_id or str(uuid.uuid4())
+    return {
+        "resource": resource,
+        "path": raw_path,
+        "httpMethod": method,
+        "headers": headers or None,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()} or None,
+        "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {name: unquote(value) for name, value in (path_parameters or {}).items()} or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "authorizer": {"claims": dict(claims)} if claims else None,
+            "domainName": "127.0.0.1",
+            "httpMethod": method,
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "path": f"/{stage}{raw_path}",
+            "protocol": "HTTP/1.1",
+            "requestId": request_id,
+            "requestTimeEpoch": request_time_epoch_ms or int(time.time() * 1000),
+            "resourcePath": resource,
+            "stage": stage,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def local_claims(account_id: str) -> dict[str, str]:
+    """The claims the Cognito authorizer passes for a user of ``account_id`` (local mode's stand-in)."""
+    return {"custom:accountId": account_id, "cognito:username": account_id, "sub": f"local-{account_id}"}
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools reads."""
+
+    function_name: str = "local"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:local"
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000

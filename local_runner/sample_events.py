@@ -1,0 +1,108 @@
+"""The sample events under ``events/``, for ``sam local invoke`` and for the tests.
+
+``python -m local_runner.sample_events`` rewrites them from the same builder the runner uses;
+a test invokes each one, in this order, and checks its status, so they cannot rot.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from local_runner.events import api_gateway_event, local_claims
+from local_runner.template import ROOT, find_route
+
+EVENTS_DIR = ROOT / "events" / "api"
+SAMPLE_ACCOUNT = "acme"
+
+_PO = {
+    "poId": "Q3_2020",
+    "billTo": {"name": "Acme Corp", "line1": "1 Main St", "city": "Seattle", "region": "WA",
+               "postalCode": "98101", "country": "US"},
+    "billFrom": ["Amazon Web Services, Inc."],
+    "currency": "USD",
+    "effectiveMonth": "2020-07",
+    "expirationMonth": "2020-09",
+    "contacts": [{"name": "Ana", "email": "ana@example.com"}],
+    "lineItems": [
+        {"lineItemId": "1", "type": "SUBSCRIPTION_PURCHASE", "amount": "3000.00"},
+        {"lineItemId": "2", "type": "MONTHLY_USAGE", "recurrence": "MONTHLY", "amount": "500.00"},
+    ],
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    method: str
+    path: str
+    expected_status: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
+    query: str = ""
+
+
+SAMPLES = (
+    Sample("create_purchase_order", "POST", "/purchase-orders", 201, _PO),
+    Sample("get_purchase_order", "GET", "/purchase-orders/Q3_2020", 200),
+    Sample("list_purchase_orders", "GET", "/purchase-orders", 200, query="status=ACTIVE&limit=10"),
+    Sample(
+        "replace_purchase_order",
+        "PUT",
+        "/purchase-orders/Q3_2020",
+        200,
+        {**_PO, "expirationMonth": "2020-12"},
+        {"If-Match": '"1"'},
+    ),
+    Sample("suspend_purchase_order", "POST", "/purchase-orders/Q3_2020/status", 200, {"status": "SUSPENDED"}),
+    Sample(
+        "add_line_item",
+        "POST",
+        "/purchase-orders/Q3_2020/line-items",
+        201,
+        {"lineItemId": "3", "type": "MARKETPLACE_PURCHASE", "amount": "250.00"},
+    ),
+    Sample("purchase_order_history", "GET", "/purchase-orders/Q3_2020/history", 200),
+    Sample(
+        "put_settings",
+        "PUT",
+        "/settings",
+        200,
+        {"currency": "USD", "matching": {"blockExceedingBalance": True, "tolerancePercent": "10"}},
+    ),
+    Sample("get_settings", "GET", "/settings", 200),
+    Sample("delete_purchase_order", "DELETE", "/purchase-orders/Q3_2020", 204),
+)
+
+
+def sample_event(sample: Sample, account_id: str = SAMPLE_ACCOUNT) -> dict[str, Any]:
+    matched = find_route(sample.method, sample.path)
+    if matched is None:
+        raise LookupError(f"template.yaml has no route for {sample.method} {sample.path}")
+    route, parameters = matched
+    headers = {"Content-Type": "application/json", **(sample.headers or {})} if sample.body else sample.headers
+    return api_gateway_event(
+        sample.method,
+        sample.path,
+        resource=route.path,
+        path_parameters=parameters,
+        query=sample.query,
+        headers=headers,
+        body=json.dumps(sample.body) if sample.body is not None else None,
+        claims=local_claims(account_id),
+        request_id=f"sample-{sample.name}",
+        request_time_epoch_ms=1_700_000_000_000,
+    )
+
+
+def main() -> None:
+    EVENTS_DIR.mkdir(parents=True, exist_ok=True)
+    for sample in SAMPLES:
+        path = EVENTS_DIR / f"{sample.name}.json"
+        path.write_text(json.dumps(sample_event(sample), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The HTTP side of local mode: each request becomes an API Gateway event for the real handler."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from local_runner.emulator import REGION, Emulator
+from local_runner.events import LambdaContext, api_gateway_event, local_claims
+from local_runner.template import api_routes, find_route, function_environment, function_handler
+
+_BEARER = re.compile(r"^Bearer local:([A-Za-z0-9_-]{1,64})$")
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit: larger requests never reach a function
+
+
+class LocalFunction:
+    """One function's handler, imported with its template environment, invoked one event at a time
+    (a Lambda container never runs two invocations at once, and Powertools' resolver relies on it)."""
+
+    def __init__(self, logical_id: str, references: dict[str, str], parameters: dict[str, str]):
+        os.environ.update(function_environment(logical_id, references, parameters))
+        code_dir, module, self._function_name = function_handler(logical_id)
+        for path in (str(code_dir), str(code_dir.parent.parent / "layers" / "common")):
+            if path not in sys.path:
+                sys.path.insert(0, path)
+        self.module = importlib.import_module(module)
+        self._lock = threading.Lock()
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            return getattr(self.module, self._function_name)(event, LambdaContext())
+
+
+class LocalApi:
+    def __init__(self, emulator: Emulator, parameters: dict[str, str] | None = None):
+        self.emulator = emulator
+        self.functions = {
+            logical_id: LocalFunction(logical_id, emulator.resources, parameters or {})
+            for logical_id in sorted({route.function for route in api_routes()})
+        }
+
+    def local_endpoint(self, method: str, path: str) -> tuple[int, Any] | None:
+        """The development-only endpoints of the contract's local mode, and the OpenAPI document."""
+        if method == "GET" and path == "/_local/info":
+            return 200, {
+                "awsEndpoint": self.emulator.endpoint,
+                "region": REGION,
+                "invoiceBucket": self.emulator.resources["InvoiceBucket"],
+            }
+        if method == "GET" and path == "/openapi.json":
+            return 200, self.functions["ApiFunction"].module.openapi_document()
+        return None
+
+
+def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, Any]]:
+    return status, {"status": status, "title": title, "detail": detail}
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    api: LocalApi
+    protocol_version = "HTTP/1.1"
+    server_version = "po-local"
+
+    def _handle(self) -> None:
+        started = time.perf_counter()
+        status, headers, body = self._respond()
+        payload = body.encode("utf-8")
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+        elapsed = (time.perf_counter() - started) * 1000
+        sys.stderr.write(f'{self.address_string()} "{self.command} {self.path}" {status} {elapsed:.1f}ms\n')
+
+    def _respond(self) -> tuple[int, dict[str, str], str]:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            return self._json(*_problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes"))
+        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
+        local = self.api.local_endpoint(self.command, split.path)
+        if local is not None:
+            return self._json(*local)
+        matched = find_route(self.command, split.path)
+        if matched is None:
+            return self._json(*_problem(404, "Not found", f"no route {self.command} {split.path}"))
+        route, parameters = matched
+        token = _BEARER.match(self.headers.get("Authorization", ""))
+        if token is None:
+            return self._json(*_problem(401, "Unauthorized", "send Authorization: Bearer local:<accountId>"))
+        event = api_gateway_event(
+            self.command,
+            split.path,
+            resource=route.path,
+            path_parameters=parameters,
+            query=split.query,
+            headers=dict(self.headers.items()),
+            body=body,
+            claims=local_claims(token.group(1)),
+        )
+        try:
+            response = self.api.functions[route.function].invoke(event)
+        except Exception:  # as API Gateway does: a crashed function is a 502, never a dropped connection
+            traceback.print_exc()
+            return self._json(*_problem(502, "Bad gateway", "the function failed; see the runner's log"))
+        headers = {**(response.get("headers") or {})}
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers[name] = ", ".join(values)
+        return response["statusCode"], headers, response.get("body") or ""
+
+    @staticmethod
+    def _json(status: int, document: Any) -> tuple[int, dict[str, str], str]:
+        return status, {"Content-Type": "application/json"}, json.dumps(document)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request is written by _handle, with the status and time
+
+
+def make_server(api: LocalApi, port: int) -> ThreadingHTTPServer:
+    handler = type("RequestHandler", (_RequestHandler,), {"api": api})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,173 @@
+"""Shared fixtures: AWS emulated by moto (in-process), the real API handler, an HTTP-like client.
+
+The emulated resources come from template.yaml itself (local_runner.emulator), the function's
+environment from the template's Globals, and each test works in an account of its own (a uuid),
+so tests share one emulator without seeing each other's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from moto import mock_aws
+
+from local_runner.emulator import FAKE_CREDENTIALS, create_resources
+from local_runner.events import LambdaContext, api_gateway_event, local_claims
+from local_runner.template import find_route, function_environment
+
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.update(FAKE_CREDENTIALS)
+os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[dict[str, str]]:
+    with mock_aws():
+        resources = create_resources()
+        os.environ.update(function_environment("ApiFunction", resources, {"LogLevel": "WARNING"}))
+        yield resources
+
+
+@pytest.fixture(scope="session")
+def api_handler(aws: dict[str, str]) -> Any:
+    import api_handler as module
+
+    return module
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("ETag")
+
+
+@dataclass
+class ApiClient:
+    """Sends requests through the real handler as API Gateway would, for one account."""
+
+    handler: Any
+    account_id: str
+    default_headers: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        raw_body: str | None = None,
+        claims: dict[str, str] | None = None,
+    ) -> Reply:
+        matched = find_route(method, path)
+        assert matched is not None, f"template.yaml has no route {method} {path}"
+        route, parameters = matched
+        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+        all_headers = {**self.default_headers, **(headers or {})}
+        if text is not None:
+            all_headers.setdefault("Content-Type", "application/json")
+        event = api_gateway_event(
+            method,
+            path,
+            resource=route.path,
+            path_parameters=parameters,
+            query=urlencode(query or {}),
+            headers=all_headers,
+            body=text,
+            claims=local_claims(self.account_id) if claims is None else claims,
+        )
+        response = self.handler.lambda_handler(event, LambdaContext())
+        raw = response.get("body")
+        headers = dict(response.get("headers") or {})
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers[name] = ", ".join(values)
+        return Reply(response["statusCode"], headers, json.loads(raw) if raw else None)
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("POST", path, body, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PUT", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("DELETE", path, **kwargs)
+
+
+def new_account() -> str:
+    return f"acct-{uuid.uuid4().hex[:12]}"
+
+
+def po_path(po_id: str, *rest: str) -> str:
+    return "/".join([f"/purchase-orders/{quote(po_id, safe='')}", *rest])
+
+
+@pytest.fixture
+def client(api_handler: Any) -> ApiClient:
+    return ApiClient(api_handler, new_account())
+
+
+@pytest.fixture
+def other_client(api_handler: Any) -> ApiClient:
+    return ApiClient(api_handler, new_account())
+
+
+def purchase_order(po_id: str = "PO-1", **overrides: Any) -> dict[str, Any]:
+    """A valid create body; keyword arguments replace fields."""
+    document: dict[str, Any] = {
+        "poId": po_id,
+        "billFrom": ["Amazon Web Services, Inc."],
+        "effectiveMonth": "2026-01",
+        "expirationMonth": "2026-12",
+        "contacts": [{"name": "Ana", "email": "ana@example.com"}],
+        "lineItems": [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}],
+    }
+    document.update(overrides)
+    return document
+
+
+@dataclass
+class DynamoDBCalls:
+    """Counts the requests the handler's DynamoDB client sends, and the items they read."""
+
+    operations: list[str] = field(default_factory=list)
+    items_read: int = 0
+
+    def reset(self) -> None:
+        self.operations.clear()
+        self.items_read = 0
+
+
+@pytest.fixture
+def dynamodb_calls(api_handler: Any) -> Iterator[DynamoDBCalls]:
+    calls = DynamoDBCalls()
+    import api_support
+
+    client = api_support.service.repository.client
+
+    def before_call(model: Any, **_: Any) -> None:
+        calls.operations.append(model.name)
+
+    def after_call(parsed: dict[str, Any], **_: Any) -> None:
+        calls.items_read += parsed.get("Count", 1 if parsed.get("Item") else 0)
+
+    client.meta.events.register("before-call.dynamodb", before_call)
+    client.meta.events.register("after-call.dynamodb", after_call)
+    yield calls
+    client.meta.events.unregister("before-call.dynamodb", before_call)
+    client.meta.events.unregister("after-call.dynamodb", after_call)
