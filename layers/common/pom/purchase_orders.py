@@ -181,25 +181,37 @@ def new_purchase_order(
     if errors:
         raise ValidationFailed(errors)
     stamp = precise_timestamp(now)
-    bill_to = data.billTo or settings.billTo
     po = PurchaseOrder(
         accountId=account_id,
         poId=data.poId,
-        billTo=bill_to.model_dump() if bill_to else None,
-        shipTo=data.shipTo.model_dump() if data.shipTo else None,
-        billFrom=data.billFrom,
         paymentTerms=settings.paymentTerms,
-        currency=currency,
-        effectiveMonth=data.effectiveMonth,
-        expirationMonth=data.expirationMonth,
-        contacts=[contact.model_dump() for contact in data.contacts],
-        balanceTracking=data.balanceTracking,
-        description=data.description,
-        lineItems=line_items,
         createdAt=stamp,
         updatedAt=stamp,
+        **_editable_fields(data, currency, _address(data.billTo or settings.billTo), line_items),
     )
     return po, AuditEvent("CREATED", {"purchaseOrder": editable_view(po)})
+
+
+def _address(address: BaseModel | None) -> dict[str, Any] | None:
+    return address.model_dump() if address else None
+
+
+def _editable_fields(
+    data: PurchaseOrderFields, currency: str, bill_to: dict[str, Any] | None, line_items: list[LineItem]
+) -> dict[str, Any]:
+    """The stored form of what a user sets on a PO (create and replace alike)."""
+    return {
+        "billTo": bill_to,
+        "shipTo": _address(data.shipTo),
+        "billFrom": data.billFrom,
+        "currency": currency,
+        "effectiveMonth": data.effectiveMonth,
+        "expirationMonth": data.expirationMonth,
+        "contacts": [contact.model_dump() for contact in data.contacts],
+        "balanceTracking": data.balanceTracking,
+        "description": data.description,
+        "lineItems": line_items,
+    }
 
 
 def _touched(po: PurchaseOrder, now: datetime, **changes: Any) -> PurchaseOrder:
@@ -232,21 +244,9 @@ def replace_purchase_order(
     status = po.status
     if status == "EXPIRED" and not month_is_over(data.expirationMonth, now):
         status = "ACTIVE"  # the contract: extending an expired PO's expiration month reactivates it
-    updated = _touched(
-        po,
-        now,
-        billTo=data.billTo.model_dump() if data.billTo else po.billTo,
-        shipTo=data.shipTo.model_dump() if data.shipTo else None,
-        billFrom=data.billFrom,
-        currency=currency,
-        effectiveMonth=data.effectiveMonth,
-        expirationMonth=data.expirationMonth,
-        contacts=[contact.model_dump() for contact in data.contacts],
-        balanceTracking=data.balanceTracking,
-        description=data.description,
-        lineItems=kept,
-        status=status,
-    )
+    # The bill-to address copied from settings at creation stays unless the body replaces it.
+    bill_to = _address(data.billTo) or po.billTo
+    updated = _touched(po, now, status=status, **_editable_fields(data, currency, bill_to, kept))
     events = [AuditEvent("UPDATED", {"changes": changes_between(editable_view(po), editable_view(updated))})]
     if status != po.status:
         events.append(
@@ -392,16 +392,8 @@ def purchase_order_view(po: PurchaseOrder) -> dict[str, Any]:
     return {
         "poId": po.poId,
         "status": po.status,
-        "billTo": po.billTo,
-        "shipTo": po.shipTo,
-        "billFrom": po.billFrom,
         "paymentTerms": po.paymentTerms,
-        "currency": po.currency,
-        "effectiveMonth": po.effectiveMonth,
-        "expirationMonth": po.expirationMonth,
-        "contacts": po.contacts,
-        "balanceTracking": po.balanceTracking,
-        "description": po.description,
+        **editable_view(po),
         "lineItems": line_items,
         "totalAmount": _money(po, total),
         "invoicedAmount": _money(po, invoiced),
