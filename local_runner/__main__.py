@@ -1,4 +1,5 @@
-"""``make local``: the API on http://127.0.0.1:${PORT:-3000} with AWS emulated in-process."""
+"""``make local``: the API on http://127.0.0.1:${PORT:-3000} with AWS emulated in-process, and the
+template's event sources (table stream, upload queue) polled and delivered to their functions."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ def main() -> int:
     emulator = start_emulator()
     api = LocalApi(emulator, parameters)
     server = make_server(api, port)
+    api.event_sources.start()
     host, bound_port = server.server_address[:2]
+    sources = ", ".join(f"{d.event.function} <- {d.event.name}" for d in api.event_sources.deliveries)
     print(f"Purchase Order Management, local mode: http://{host}:{bound_port}", flush=True)
     print(f"  AWS emulator (moto): {emulator.endpoint}   table: {emulator.resources['Table']}", flush=True)
+    print(f"  polling: {sources}", flush=True)
     print(f"  try: curl -H 'Authorization: Bearer local:acme' http://{host}:{bound_port}/purchase-orders", flush=True)
     try:
         server.serve_forever()
@@ -28,6 +32,7 @@ def main() -> int:
         print("\nstopping", file=sys.stderr)
     finally:
         server.server_close()
+        api.event_sources.stop()
         emulator.stop()
     return 0
 

@@ -10,7 +10,12 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local_runner.template import create_table_arguments
+from local_runner.template import (
+    bucket_notification_configuration,
+    create_table_arguments,
+    queue_attributes,
+    resources_of_type,
+)
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"
@@ -28,12 +33,42 @@ FAKE_CREDENTIALS = {
 
 
 def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, str]:
-    """Creates the template's table and bucket; returns ``{logical id: physical name}``."""
+    """Creates the template's table, every queue and the invoice bucket with its notifications.
+
+    Returns the references (``local_runner.template``): ``{"Table": name, "Table.StreamArn": arn,
+    "InvoiceUploadQueue": url, "InvoiceUploadQueue.Arn": arn, ...}``. Queues are named by their
+    logical ids. Setting the bucket's notifications makes S3 send an ``s3:TestEvent`` to each
+    queue, as AWS does.
+    """
     kwargs = {"region_name": REGION, **(session_kwargs or {})}
-    dynamodb = boto3.client("dynamodb", **kwargs)
-    dynamodb.create_table(**create_table_arguments("Table", TABLE_NAME))
-    boto3.client("s3", **kwargs).create_bucket(Bucket=INVOICE_BUCKET)
-    return {"Table": TABLE_NAME, "InvoiceBucket": INVOICE_BUCKET}
+    table = boto3.client("dynamodb", **kwargs).create_table(**create_table_arguments("Table", TABLE_NAME))
+    references = {
+        "Table": TABLE_NAME,
+        "Table.Arn": table["TableDescription"]["TableArn"],
+        "Table.StreamArn": table["TableDescription"]["LatestStreamArn"],
+        **_create_queues(boto3.client("sqs", **kwargs)),
+        "InvoiceBucket": INVOICE_BUCKET,
+        "InvoiceBucket.Arn": f"arn:aws:s3:::{INVOICE_BUCKET}",
+    }
+    s3 = boto3.client("s3", **kwargs)
+    s3.create_bucket(Bucket=INVOICE_BUCKET)
+    s3.put_bucket_notification_configuration(
+        Bucket=INVOICE_BUCKET, NotificationConfiguration=bucket_notification_configuration("InvoiceBucket", references)
+    )
+    return references
+
+
+def _create_queues(sqs: Any) -> dict[str, str]:
+    """Every ``AWS::SQS::Queue``: all created first, then configured, as a redrive policy names another's ARN."""
+    references: dict[str, str] = {}
+    for logical_id in resources_of_type("AWS::SQS::Queue"):
+        url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        references.update({logical_id: url, f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": logical_id})
+    for logical_id in resources_of_type("AWS::SQS::Queue"):
+        if attributes := queue_attributes(logical_id, references):
+            sqs.set_queue_attributes(QueueUrl=references[logical_id], Attributes=attributes)
+    return references
 
 
 @dataclass

@@ -14,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from local_runner.delivery import stderr_log
 from local_runner.emulator import REGION, Emulator
+from local_runner.event_sources import DrainTimeout, EventSources
 from local_runner.events import LambdaContext, api_gateway_event, local_claims
-from local_runner.template import api_routes, find_route, function_environment, function_handler
+from local_runner.template import find_route, function_environment, function_handler, resources_of_type
 
 _BEARER = re.compile(r"^Bearer local:([A-Za-z0-9_-]{1,64})$")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit: larger requests never reach a function
@@ -41,12 +43,16 @@ class LocalFunction:
 
 
 class LocalApi:
+    """Every function of the template, its API routes and its event sources (polled once started)."""
+
     def __init__(self, emulator: Emulator, parameters: dict[str, str] | None = None):
         self.emulator = emulator
         self.functions = {
             logical_id: LocalFunction(logical_id, emulator.resources, parameters or {})
-            for logical_id in sorted({route.function for route in api_routes()})
+            for logical_id in resources_of_type("AWS::Serverless::Function")
         }
+        invokers = {logical_id: function.invoke for logical_id, function in self.functions.items()}
+        self.event_sources = EventSources.from_template(emulator.resources, invokers, log=stderr_log)
 
     def local_endpoint(self, method: str, path: str) -> tuple[int, Any] | None:
         """The development-only endpoints of the contract's local mode, and the OpenAPI document."""
@@ -58,6 +64,11 @@ class LocalApi:
             }
         if method == "GET" and path == "/openapi.json":
             return 200, self.functions["ApiFunction"].module.openapi_document()
+        if method == "POST" and path == "/_local/drain":
+            try:
+                return 200, {"drained": True, **self.event_sources.drain()}
+            except DrainTimeout as timeout:
+                return _problem(504, "Gateway Timeout", str(timeout))
         return None
 
 

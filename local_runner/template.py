@@ -1,12 +1,17 @@
 """Reads ``template.yaml`` so that local mode and the tests build what the template defines.
 
-Nothing about the table, the routes or the functions' environment is written twice: the
-DynamoDB table is created from the template's own ``Properties`` and requests are routed by
-the template's own ``Api`` events.
+Nothing about the table, the queues, the routes, the event sources or the functions'
+environment is written twice: resources are created from the template's own ``Properties``,
+requests are routed by its ``Api`` events and its ``DynamoDB``/``SQS`` events are polled as
+their event source mappings would be.
+
+``references`` maps what ``!Ref X`` and ``!GetAtt X.Attr`` stand for locally: ``"X"`` and
+``"X.Attr"`` to physical names, ARNs or URLs (``local_runner.emulator.create_resources`` returns it).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -72,6 +77,98 @@ def create_table_arguments(logical_id: str, table_name: str) -> dict[str, Any]:
     return arguments
 
 
+def resources_of_type(resource_type: str) -> list[str]:
+    """Logical ids of the template's resources of one type, in template order."""
+    return [
+        logical_id
+        for logical_id, definition in load_template()["Resources"].items()
+        if definition.get("Type") == resource_type
+    ]
+
+
+def resolve(value: Any, references: dict[str, str], parameters: dict[str, str] | None = None) -> Any:
+    """``value`` with every ``Ref`` and ``Fn::GetAtt`` in it replaced from ``references`` (``Ref``
+    also from ``parameters``); other intrinsic functions are refused, not guessed."""
+    if isinstance(value, list):
+        return [resolve(item, references, parameters) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value:
+        name = value["Ref"]
+        found = references.get(name, (parameters or {}).get(name))
+    elif "Fn::GetAtt" in value:
+        name = ".".join(value["Fn::GetAtt"])
+        found = references.get(name)
+    elif intrinsic := next((key for key in value if key.startswith("Fn::")), None):
+        raise ValueError(f"local mode does not evaluate {intrinsic}: {value}")
+    else:
+        return {key: resolve(item, references, parameters) for key, item in value.items()}
+    if found is None:
+        raise KeyError(f"local mode cannot resolve {name}")
+    return found
+
+
+# SQS queue attributes as AWS::SQS::Queue writes them (its other properties are not attributes).
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "RedrivePolicy",
+    "RedriveAllowPolicy",
+)
+
+
+def queue_attributes(logical_id: str, references: dict[str, str]) -> dict[str, str]:
+    """SetQueueAttributes arguments from an ``AWS::SQS::Queue``'s properties (a redrive policy's
+    target resolved from ``references``, so the queues it names must exist first)."""
+    properties = resolve(resource(logical_id)["Properties"], references)
+
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return str(value).lower()
+        return json.dumps(value) if isinstance(value, dict) else str(value)
+
+    return {name: text(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties}
+
+
+def bucket_notification_configuration(logical_id: str, references: dict[str, str]) -> dict[str, Any]:
+    """PutBucketNotificationConfiguration's argument from an ``AWS::S3::Bucket``'s queue notifications
+    (CloudFormation writes one ``Event`` and ``S3Key.Rules`` where the API takes ``Events`` and ``Key.FilterRules``)."""
+    notifications = resource(logical_id)["Properties"].get("NotificationConfiguration", {})
+    queues = []
+    for entry in resolve(notifications.get("QueueConfigurations", []), references):
+        queue = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
+        if rules := entry.get("Filter", {}).get("S3Key", {}).get("Rules"):
+            queue["Filter"] = {"Key": {"FilterRules": rules}}
+        queues.append(queue)
+    return {"QueueConfigurations": queues}
+
+
+@dataclass(frozen=True)
+class FunctionEvent:
+    """One entry of a function's ``Events``."""
+
+    function: str  # the function's logical id
+    name: str  # the event's name under Events
+    type: str  # Api, DynamoDB, SQS, ...
+    properties: dict[str, Any]
+
+
+def function_events(event_type: str) -> tuple[FunctionEvent, ...]:
+    """Every event of one ``Type`` of every function in the template, properties as written."""
+    return tuple(
+        FunctionEvent(logical_id, name, event["Type"], event.get("Properties", {}))
+        for logical_id in resources_of_type("AWS::Serverless::Function")
+        for name, event in (resource(logical_id)["Properties"].get("Events") or {}).items()
+        if event.get("Type") == event_type
+    )
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     method: str
@@ -96,13 +193,9 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 def api_routes() -> tuple[ApiRoute, ...]:
     """Every ``Type: Api`` event of every function in the template."""
     routes = []
-    for logical_id, definition in load_template()["Resources"].items():
-        if definition.get("Type") != "AWS::Serverless::Function":
-            continue
-        for event in (definition["Properties"].get("Events") or {}).values():
-            if event.get("Type") == "Api":
-                path, method = event["Properties"]["Path"], event["Properties"]["Method"].upper()
-                routes.append(ApiRoute(method, path, logical_id, _path_pattern(path)))
+    for event in function_events("Api"):
+        path = event.properties["Path"]
+        routes.append(ApiRoute(event.properties["Method"].upper(), path, event.function, _path_pattern(path)))
     return tuple(routes)
 
 
@@ -118,8 +211,8 @@ def find_route(method: str, raw_path: str) -> tuple[ApiRoute, dict[str, str]] | 
 def function_environment(
     logical_id: str, references: dict[str, str], parameters: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """The function's environment (Globals merged with its own), with ``!Ref`` resolved from
-    ``references`` (resources), else ``parameters``, else the parameters' defaults."""
+    """The function's environment (Globals merged with its own), with ``!Ref``/``!GetAtt`` resolved
+    from ``references`` (resources), else ``parameters``, else the parameters' defaults."""
     template = load_template()
     variables = {
         **(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})),
@@ -129,18 +222,7 @@ def function_environment(
         **{name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()},
         **(parameters or {}),
     }
-
-    def resolve(value: Any) -> str:
-        if isinstance(value, dict) and "Ref" in value:
-            name = value["Ref"]
-            if name in references:
-                return references[name]
-            if name in parameters:
-                return parameters[name]
-            raise KeyError(f"local mode cannot resolve !Ref {name} in {logical_id}'s environment")
-        return str(value)
-
-    return {name: resolve(value) for name, value in variables.items()}
+    return {name: str(value) for name, value in resolve(variables, references, parameters).items()}
 
 
 def function_handler(logical_id: str) -> tuple[Path, str, str]:

@@ -42,6 +42,22 @@ def api_handler(aws: dict[str, str]) -> Any:
     return module
 
 
+@pytest.fixture(scope="session")
+def pipeline(aws: dict[str, str], api_handler: Any) -> Any:
+    """The table's stream → matcher and S3 → SQS → ingest, as the template wires them; ``drain()``
+    delivers everything pending (synchronously, no threads)."""
+    import ingest_handler
+    import matcher_handler
+
+    from local_runner.event_sources import EventSources
+
+    def invoker(module: Any) -> Any:
+        return lambda event: module.lambda_handler(event, LambdaContext())
+
+    invokers = {"MatcherFunction": invoker(matcher_handler), "IngestFunction": invoker(ingest_handler)}
+    return EventSources.from_template(aws, invokers)
+
+
 @dataclass
 class Reply:
     status: int

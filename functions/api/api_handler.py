@@ -11,6 +11,7 @@ import json
 import warnings
 from typing import Any
 
+import invoice_routes
 import purchase_order_routes
 import settings_routes
 from api_support import actor_of, config, error_response, raw_error_response
@@ -30,6 +31,7 @@ metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, json_body_deserializer=jsonio.loads)
 app.include_router(purchase_order_routes.router)
 app.include_router(settings_routes.router)
+app.include_router(invoice_routes.router)
 
 
 @app.exception_handler(ServiceError)
@@ -48,15 +50,7 @@ def _invalid_request(error: RequestValidationError) -> Response:
     if unreadable is not None:
         reason = (unreadable.get("ctx") or {}).get("error", "not valid JSON")
         return error_response(BadRequest(f"the body is not valid JSON: {reason}"))
-    fields = [
-        FieldError(
-            tuple(problem.get("loc", ())),
-            str(problem.get("msg", "")).removeprefix("Value error, "),
-            problem.get("type", "value_error"),
-        )
-        for problem in problems
-    ]
-    return error_response(ValidationFailed(fields))
+    return error_response(ValidationFailed([FieldError.from_pydantic(problem) for problem in problems]))
 
 
 @app.not_found

@@ -11,19 +11,25 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from pom import jsonio
 from pom.config import load_config
+from pom.documents import DocumentStore
 from pom.errors import NotFound, ServiceError, Unauthorized
-from pom.models import ACCOUNT_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
+from pom.invoice_service import InvoiceService
+from pom.invoices import Invoice, invoice_view
+from pom.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
 from pom.po_service import PurchaseOrderService
 from pom.purchase_orders import PurchaseOrder, purchase_order_view
 from pom.repository import Actor, Repository
 
 config = load_config()
-service = PurchaseOrderService(Repository(config.table_name))
+repository = Repository(config.table_name)
+service = PurchaseOrderService(repository)
+invoice_service = InvoiceService(repository, DocumentStore(config.invoice_bucket))
 
 ACCOUNT_CLAIM = "custom:accountId"
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 _PO_ID = re.compile(PO_ID_PATTERN)
 _LINE_ITEM_ID = re.compile(LINE_ITEM_ID_PATTERN)
+_INVOICE_ID = re.compile(INVOICE_ID_PATTERN)
 _ERROR_TITLES = {
     400: "Malformed request",
     401: "Unauthorized",
@@ -63,6 +69,20 @@ def line_item_id_from_path(po_id: str, raw: str) -> str:
     if not _LINE_ITEM_ID.match(line_item_id):
         raise NotFound(f"PO {po_id!r} has no line item {line_item_id!r}")
     return line_item_id
+
+
+def invoice_id_from_path(raw: str) -> str:
+    invoice_id = unquote(raw)
+    if not _INVOICE_ID.match(invoice_id):
+        raise NotFound(f"invoice {invoice_id!r} not found")
+    return invoice_id
+
+
+def invoice_response(invoice: Invoice, status_code: int = 200) -> Response:
+    headers = {"ETag": f'"{invoice.version}"'}
+    if status_code in (201, 202):
+        headers["Location"] = f"/invoices/{invoice.invoiceId}"
+    return Response(status_code, "application/json", invoice_view(invoice), headers)
 
 
 def po_response(po: PurchaseOrder, status_code: int = 200) -> Response:

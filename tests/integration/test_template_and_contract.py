@@ -50,30 +50,35 @@ def test_every_route_requires_the_cognito_authorizer():
         assert "Auth" not in event["Properties"], "no route may opt out of the default authorizer"
 
 
+def _statements(logical_id: str) -> list[dict[str, Any]]:
+    return [statement for policy in resource(logical_id)["Properties"]["Policies"] for statement in policy["Statement"]]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+
+
 def test_api_function_policy_is_least_privilege():
-    statements = [
-        statement
-        for policy in resource("ApiFunction")["Properties"]["Policies"]
-        for statement in policy.get("Statement", [])
-    ]
-
-    def actions_of(statement: dict[str, Any]) -> list[str]:
-        return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-
-    actions = {action for statement in statements for action in actions_of(statement)}
-    assert actions == {
+    statements = _statements("ApiFunction")
+    actions = {action for statement in statements for action in _actions(statement)}
+    assert {action for action in actions if action.startswith("dynamodb:")} == {
         "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:ConditionCheckItem",
         "dynamodb:Query",
     }
+    assert {action for action in actions if not action.startswith("dynamodb:")} == {"s3:PutObject", "s3:GetObject"}
     for statement in statements:
         resources = json.dumps(statement["Resource"])
-        assert "*" not in resources.replace("/index/*", "")
         if "/index/" in resources:
-            assert actions_of(statement) == ["dynamodb:Query"]
+            assert _actions(statement) == ["dynamodb:Query"]
+        if _actions(statement)[0].startswith("s3:"):
+            assert resources.startswith('{"Fn::Sub": "${InvoiceBucket.Arn}/'), statement
+        else:
+            assert "*" not in resources.replace("/index/*", "")
 
 
 def test_table_and_runtime_settings():
@@ -112,3 +117,110 @@ def test_sample_events_work_against_the_handler(api_handler: Any):
 def test_sample_events_route_in_the_template(sample: Any):
     event = sample_event(sample)
     assert event["resource"] in {route.path for route in api_routes()}
+
+
+INVOICE_ROUTES = {
+    ("POST", "/invoices"),
+    ("GET", "/invoices"),
+    ("GET", "/invoices/{invoiceId}"),
+    ("GET", "/invoices/{invoiceId}/document"),
+    ("PUT", "/invoices/{invoiceId}/match"),
+    ("DELETE", "/invoices/{invoiceId}/match"),
+    ("POST", "/invoices/{invoiceId}/submit"),
+    ("POST", "/invoices/{invoiceId}/approve"),
+    ("POST", "/invoices/{invoiceId}/reject"),
+    ("GET", "/purchase-orders/{poId}/invoices"),
+    ("GET", "/invoice-uploads"),
+}
+
+
+def test_every_invoice_route_is_in_the_template():
+    assert {(route.method, route.path) for route in api_routes()} >= INVOICE_ROUTES
+
+
+def test_invoice_upload_queue_redrives_and_outlasts_the_ingest_function():
+    queue = resource("InvoiceUploadQueue")["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["VisibilityTimeout"] >= 6 * resource("IngestFunction")["Properties"]["Timeout"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["InvoiceUploadDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    for terminal in ("InvoiceUploadDeadLetterQueue", "MatcherFailureQueue"):
+        assert resource(terminal)["Properties"] == {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
+    assert set(load_template()["Outputs"]) >= {
+        "InvoiceUploadQueueUrl",
+        "InvoiceUploadDeadLetterQueueUrl",
+        "MatcherFailureQueueUrl",
+    }
+
+
+def test_only_the_invoice_bucket_may_notify_the_upload_queue_without_a_cycle():
+    bucket = resource("InvoiceBucket")
+    (notification,) = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Queue"] == {"Fn::GetAtt": ["InvoiceUploadQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": "invoices/"},
+        {"Name": "suffix", "Value": ".json"},
+    ]
+    (statement,) = resource("InvoiceUploadQueuePolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Principal"], statement["Action"]) == ({"Service": "s3.amazonaws.com"}, "sqs:SendMessage")
+    # The policy rebuilds the bucket's ARN from the bucket's own name expression, never from the bucket.
+    name, variables = bucket["Properties"]["BucketName"]["Fn::Sub"]
+    source_arn = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
+    assert source_arn == [f"arn:${{AWS::Partition}}:s3:::{name}", variables]
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert bucket["DependsOn"] == "InvoiceUploadQueuePolicy"
+    policy = json.dumps(resource("InvoiceUploadQueuePolicy"))
+    assert '"InvoiceBucket"' not in policy  # no Ref or GetAtt
+    assert "${InvoiceBucket" not in policy
+
+
+def test_ingest_and_matcher_policies_are_least_privilege():
+    expected = {
+        "IngestFunction": {"s3:GetObject", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        "MatcherFunction": {
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+        },
+    }
+    for function, actions in expected.items():
+        statements = _statements(function)
+        assert {action for statement in statements for action in _actions(statement)} == actions
+        for statement in statements:
+            resources = json.dumps(statement["Resource"])
+            if "/index/" in resources:
+                assert _actions(statement) == ["dynamodb:Query"]
+            assert "*" not in resources.replace("/index/*", "").replace("/invoices/*", "")
+
+
+def test_matcher_event_source_gives_up_instead_of_retrying_forever():
+    event = resource("MatcherFunction")["Properties"]["Events"]["InvoiceStream"]
+    assert event["Type"] == "DynamoDB"
+    settings = event["Properties"]
+    assert settings["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert settings["MaximumRetryAttempts"] >= 0
+    assert settings["MaximumRecordAgeInSeconds"] > 0
+    assert settings["BisectBatchOnFunctionError"] is True
+    assert settings["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert settings["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",  # SAM then grants the function sqs:SendMessage on the destination
+        "Destination": {"Fn::GetAtt": ["MatcherFailureQueue", "Arn"]},
+    }
+    ingest = resource("IngestFunction")["Properties"]["Events"]["InvoiceUploads"]["Properties"]
+    assert ingest["Queue"] == {"Fn::GetAtt": ["InvoiceUploadQueue", "Arn"]}
+    assert ingest["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_invoices_matched_to_a_po_have_an_index():
+    table = resource("Table")["Properties"]
+    (index,) = [index for index in table["GlobalSecondaryIndexes"] if index["IndexName"] == "GSI3"]
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["GSI3PK", "GSI3SK"]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+    assert {"AttributeName": "GSI3PK", "AttributeType": "S"} in table["AttributeDefinitions"]
+    assert {"AttributeName": "GSI3SK", "AttributeType": "S"} in table["AttributeDefinitions"]

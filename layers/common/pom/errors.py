@@ -17,6 +17,12 @@ class FieldError:
     def as_dict(self) -> dict[str, Any]:
         return {"loc": list(self.loc), "field": field_name(self.loc), "msg": self.msg, "type": self.type}
 
+    @classmethod
+    def from_pydantic(cls, problem: dict[str, Any], prefix: tuple[str, ...] = ()) -> FieldError:
+        """One entry of pydantic's ``errors()`` (or Powertools' validation errors); never echoes the input."""
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        return cls((*prefix, *problem.get("loc", ())), message, str(problem.get("type", "value_error")))
+
 
 def field_name(loc: tuple[str | int, ...] | list[str | int]) -> str:
     """``("body", "lineItems", 0, "amount")`` → ``lineItems[0].amount`` (the form a person reads)."""
@@ -69,3 +75,12 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: list[FieldError]):
         super().__init__([error.as_dict() for error in errors])
         self.errors = errors
+
+
+def check_if_match(version: int, if_match: str | None, what: str) -> None:
+    """``If-Match`` holds the version (bare, quoted or weak); a stale one is refused with 412."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    if str(version) not in tags:
+        raise PreconditionFailed(f"{what} is at version {version}, not {if_match.strip()}")

@@ -6,6 +6,7 @@ need the PO's currency live in the domain modules, which report errors in the sa
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -17,6 +18,7 @@ from pom.months import parse_month
 PO_ID_PATTERN = r"^[A-Za-z0-9 _.:=+\-%@#]{1,100}$"
 LINE_ITEM_ID_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+INVOICE_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 PoId = Annotated[str, Field(pattern=PO_ID_PATTERN, examples=["Q3_2020"])]
 LineItemId = Annotated[str, Field(pattern=LINE_ITEM_ID_PATTERN, examples=["1", "1.1"])]
@@ -29,6 +31,19 @@ Amount = Annotated[
 MoneyText = Annotated[str, Field(description="A decimal string with the currency's minor units.", examples=["1000.00"])]
 
 
+def _calendar_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("must be a real calendar date written YYYY-MM-DD") from None
+    return text
+
+
+CalendarDate = Annotated[
+    str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2020-07-15"]), AfterValidator(_calendar_date)
+]
+
+
 def _known_currency(code: str) -> str:
     if not is_currency(code):
         raise ValueError('must be an ISO-4217 currency code, e.g. "USD"')
@@ -37,15 +52,27 @@ def _known_currency(code: str) -> str:
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"]), AfterValidator(_known_currency)]
 PoStatus = Literal["ACTIVE", "SUSPENDED", "EXPIRED"]
+InvoiceId = Annotated[str, Field(pattern=INVOICE_ID_PATTERN, examples=["INV-2020-07-0001"])]
+InvoiceType = Literal["MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE"]
+MatchStatus = Literal["PENDING", "MATCHED", "UNMATCHED"]
+ApprovalStatus = Literal["DRAFT", "SUBMITTED", "APPROVED", "REJECTED"]
+UnmatchedReason = Literal[
+    "NO_ACTIVE_PO", "NO_BILL_FROM_MATCH", "NO_LINE_ITEM_MATCH", "INSUFFICIENT_BALANCE", "PO_NOT_ELIGIBLE",
+    "UNMATCHED_BY_USER",
+]  # fmt: skip
+MatchFlag = Literal["EXCEEDS_BALANCE", "WITHIN_TOLERANCE", "LINE_ITEM_MISMATCH", "CURRENCY_MISMATCH"]
 LineItemType = Literal["ALL", "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE"]
 Recurrence = Literal["NONE", "MONTHLY"]
 Description = Annotated[str, Field(max_length=500)]
 
 
 class Document(BaseModel):
-    """Strict about unknown fields (a typo must not be silently ignored) and about JSON types."""
+    """A request document: unknown fields are refused (a typo must not be silently ignored).
 
-    model_config = ConfigDict(extra="forbid", strict=False)
+    Built on first use rather than at import, like the response shapes: a cold start pays only
+    for the models its own route validates."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ReadOnlyTolerant(Document):
@@ -122,6 +149,42 @@ class StatusChange(Document):
     status: Literal["ACTIVE", "SUSPENDED"]
 
 
+# --- invoices -------------------------------------------------------------------------------
+
+
+class InvoiceLineInput(Document):
+    lineNumber: Annotated[int, Field(strict=True, ge=1, le=100_000)]
+    description: Description | None = None
+    amount: Amount = Field(description="Tax-exclusive.")
+    poLineItemId: LineItemId | None = Field(default=None, description="The PO line item this line bills against.")
+
+
+class InvoiceDocument(Document):
+    """An invoice or credit memo as uploaded: the body of ``POST /invoices`` and the JSON put in S3."""
+
+    invoiceId: InvoiceId
+    documentType: Literal["INVOICE", "CREDIT_MEMO"] = "INVOICE"
+    originalInvoiceId: InvoiceId | None = Field(default=None, description="Required on a credit memo.")
+    billingEntity: Annotated[str, Field(min_length=1, max_length=200)]
+    invoiceType: InvoiceType
+    issueDate: CalendarDate
+    currency: Currency
+    subtotal: Amount = Field(description="Tax-exclusive: what the PO is debited.")
+    tax: Amount
+    total: Amount = Field(description="subtotal + tax.")
+    lines: Annotated[list[InvoiceLineInput], Field(max_length=100)] | None = None
+    poId: PoId | None = Field(default=None, description="The PO the uploader picked: matching is restricted to it.")
+    description: Description | None = None
+    accountId: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN)] | None = Field(
+        default=None, description="Optional; if present it must be the uploader's own account."
+    )
+
+
+class ManualMatch(Document):
+    poId: PoId
+    lineItemId: LineItemId
+
+
 # --- settings -------------------------------------------------------------------------------
 
 
@@ -160,21 +223,28 @@ class AccountSettings(Document):
     currency: Currency = "USD"
     paymentTerms: Annotated[str, Field(min_length=1, max_length=100)] = "Net 30"
     billTo: Address | None = None
-    matching: MatchingSettings = MatchingSettings()
-    notifications: NotificationSettings = NotificationSettings()
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
 
 # --- responses (documented in the OpenAPI document) -------------------------------------------
 
 
-class PeriodOut(BaseModel):
+class ResponseDocument(BaseModel):
+    """A response shape. Built on first use, not at import: a cold start builds only the ones its
+    route documents (the handlers write responses from the domain's views, not through these)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class PeriodOut(ResponseDocument):
     month: str
     amount: MoneyText | None
     invoicedAmount: MoneyText | None
     balance: MoneyText | None
 
 
-class LineItemOut(BaseModel):
+class LineItemOut(ResponseDocument):
     lineItemId: str
     type: LineItemType
     startMonth: str
@@ -187,7 +257,7 @@ class LineItemOut(BaseModel):
     description: str | None = None
 
 
-class PurchaseOrderOut(BaseModel):
+class PurchaseOrderOut(ResponseDocument):
     poId: str
     status: PoStatus
     billTo: Address | None
@@ -209,12 +279,12 @@ class PurchaseOrderOut(BaseModel):
     version: int
 
 
-class PurchaseOrderPage(BaseModel):
+class PurchaseOrderPage(ResponseDocument):
     items: list[PurchaseOrderOut]
     nextToken: str | None
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(ResponseDocument):
     at: str
     actor: str
     action: Literal[
@@ -224,12 +294,89 @@ class HistoryEntry(BaseModel):
     details: dict[str, Any]
 
 
-class HistoryPage(BaseModel):
+class HistoryPage(ResponseDocument):
     items: list[HistoryEntry]
     nextToken: str | None
 
 
-class ErrorBody(BaseModel):
+class InvoiceLineOut(ResponseDocument):
+    lineNumber: int
+    description: str | None
+    amount: MoneyText
+    poLineItemId: str | None
+
+
+class MatchLineOut(ResponseDocument):
+    lineNumber: int
+    lineItemId: str
+    amount: MoneyText
+    availableBalance: MoneyText | None
+    poLineItemId: str | None = Field(default=None, description="The line item the invoice line named, if any.")
+
+
+class MatchOut(ResponseDocument):
+    poId: str
+    lineItemId: str | None
+    amount: MoneyText
+    availableBalance: MoneyText | None
+    matchedAt: str
+    flags: list[MatchFlag]
+    lines: list[MatchLineOut] | None
+    month: str = Field(description="The issue month: the period debited on monthly line items.")
+    manual: bool = False
+
+
+class InvoiceOut(ResponseDocument):
+    invoiceId: str
+    documentType: Literal["INVOICE", "CREDIT_MEMO"]
+    originalInvoiceId: str | None
+    billingEntity: str
+    invoiceType: InvoiceType
+    issueDate: str
+    currency: str
+    subtotal: MoneyText
+    tax: MoneyText
+    total: MoneyText
+    lines: list[InvoiceLineOut] | None
+    poId: str | None
+    description: str | None = None
+    matchStatus: MatchStatus
+    match: MatchOut | None
+    unmatchedReason: UnmatchedReason | None
+    matchExplanation: dict[str, Any] | None = Field(
+        description="Why the invoice matched where it did, or did not: the candidates, ranked, and why each lost."
+    )
+    creditedAmount: MoneyText = Field(description="Credited back to the PO by credit memos against this invoice.")
+    approvalStatus: ApprovalStatus
+    createdAt: str
+    updatedAt: str
+    version: int
+
+
+class InvoicePage(ResponseDocument):
+    items: list[InvoiceOut]
+    nextToken: str | None
+
+
+class DocumentLink(ResponseDocument):
+    url: str
+    expiresInSeconds: int
+
+
+class InvoiceUpload(ResponseDocument):
+    key: str
+    status: Literal["ACCEPTED", "REJECTED"]
+    invoiceId: str | None
+    error: str | list[dict[str, Any]] | None
+    receivedAt: str
+
+
+class InvoiceUploadPage(ResponseDocument):
+    items: list[InvoiceUpload]
+    nextToken: str | None
+
+
+class ErrorBody(ResponseDocument):
     status: int
     title: str
     detail: str | list[dict[str, Any]]

@@ -134,7 +134,7 @@ class PurchaseOrderService:
             if updated is po:
                 return po  # nothing to change: no write, no audit entry
             try:
-                self.repository.save_purchase_order(updated, po.rev, actor, updated.updatedAt, events)
+                self.repository.save_purchase_order(po, updated, actor, updated.updatedAt, events)
             except StaleWrite:
                 continue
             return updated

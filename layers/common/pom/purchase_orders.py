@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from pom.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from pom import errors
+from pom.errors import Conflict, FieldError, NotFound, ValidationFailed
 from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 from pom.money import ZERO, check_minor_units, format_amount
 from pom.months import month_count, month_is_over, months_between
@@ -316,12 +317,7 @@ def _existing_line_item(po: PurchaseOrder, line_item_id: str) -> LineItem:
 
 
 def check_if_match(po: PurchaseOrder, if_match: str | None) -> None:
-    """``If-Match`` holds the version (bare, quoted or weak); a stale one is refused with 412."""
-    if if_match is None or if_match.strip() == "*":
-        return
-    tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
-    if str(po.version) not in tags:
-        raise PreconditionFailed(f"PO {po.poId!r} is at version {po.version}, not {if_match.strip()}")
+    errors.check_if_match(po.version, if_match, f"PO {po.poId!r}")
 
 
 # --- presentation ---------------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Routes of ``/invoices``, ``/invoice-uploads`` and a PO's invoices: parse, call the service, shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from api_support import (
+    actor_of,
+    documented,
+    invoice_id_from_path,
+    invoice_response,
+    invoice_service,
+    json_response,
+    po_id_from_path,
+)
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.metrics import MetricUnit
+from purchase_order_routes import IfMatch, Limit, NextToken
+
+from pom.invoices import invoice_view
+from pom.models import (
+    ApprovalStatus,
+    DocumentLink,
+    InvoiceDocument,
+    InvoiceOut,
+    InvoicePage,
+    InvoiceUploadPage,
+    ManualMatch,
+    MatchStatus,
+    PoId,
+)
+from pom.repository import Page
+
+router = Router()
+metrics = Metrics()
+TAGS = ["Invoices"]
+
+
+def _page(page: Page) -> Response:
+    """A page of invoices as the API lists them."""
+    return json_response({"items": [invoice_view(invoice) for invoice in page.items], "nextToken": page.next_token})
+
+
+@router.post("/invoices", tags=TAGS, responses=documented(202, InvoiceOut, 400, 409, 413, 422))
+def upload_invoice(body: Annotated[InvoiceDocument, Body()]):
+    """202 with the new invoice (PENDING, matched shortly); 200 with the existing one if the same
+    document was uploaded before; 409 if the id exists with other content."""
+    invoice, created = invoice_service.upload(actor_of(router.current_event), body)
+    if created:
+        metrics.add_metric(name="InvoiceUploaded", unit=MetricUnit.Count, value=1)
+    return invoice_response(invoice, 202 if created else 200)
+
+
+@router.get("/invoices", tags=TAGS, responses=documented(200, InvoicePage, 422))
+def list_invoices(
+    match_status: Annotated[MatchStatus | None, Query(alias="matchStatus")] = None,
+    approval_status: Annotated[ApprovalStatus | None, Query(alias="approvalStatus")] = None,
+    po_id: Annotated[PoId | None, Query(alias="poId", description="Invoices matched to this PO.")] = None,
+    limit: Limit = 50,
+    next_token: NextToken = None,
+):
+    account_id = actor_of(router.current_event).account_id
+    filters = {"match_status": match_status, "approval_status": approval_status, "po_id": po_id}
+    return _page(invoice_service.list(account_id, limit, next_token, **filters))
+
+
+@router.get("/invoices/<invoiceId>", tags=TAGS, responses=documented(200, InvoiceOut, 404))
+def get_invoice(invoiceId: str):  # noqa: N803 - the contract's path parameter name
+    account_id = actor_of(router.current_event).account_id
+    return invoice_response(invoice_service.get(account_id, invoice_id_from_path(invoiceId)))
+
+
+@router.get("/invoices/<invoiceId>/document", tags=TAGS, responses=documented(200, DocumentLink, 404))
+def invoice_document(invoiceId: str):  # noqa: N803
+    account_id = actor_of(router.current_event).account_id
+    return json_response(invoice_service.document_link(account_id, invoice_id_from_path(invoiceId)))
+
+
+@router.put("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, InvoiceOut, 400, 404, 409, 412, 422))
+def rematch_invoice(invoiceId: str, body: Annotated[ManualMatch, Body()], if_match: IfMatch = None):  # noqa: N803
+    invoice = invoice_service.rematch(actor_of(router.current_event), invoice_id_from_path(invoiceId), body, if_match)
+    return invoice_response(invoice)
+
+
+@router.delete("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))
+def unmatch_invoice(invoiceId: str, if_match: IfMatch = None):  # noqa: N803
+    invoice = invoice_service.unmatch(actor_of(router.current_event), invoice_id_from_path(invoiceId), if_match)
+    return invoice_response(invoice)
+
+
+def _approval_route(action: Literal["submit", "approve", "reject"]) -> None:
+    def route(invoiceId: str, if_match: IfMatch = None):  # noqa: N803
+        change = getattr(invoice_service, action)
+        return invoice_response(change(actor_of(router.current_event), invoice_id_from_path(invoiceId), if_match))
+
+    route.__name__ = f"{action}_invoice"
+    router.post(f"/invoices/<invoiceId>/{action}", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))(
+        route
+    )
+
+
+for _action in ("submit", "approve", "reject"):
+    _approval_route(_action)
+
+
+@router.get("/purchase-orders/<poId>/invoices", tags=["Purchase orders"], responses=documented(200, InvoicePage, 404))
+def purchase_order_invoices(poId: str, limit: Limit = 50, next_token: NextToken = None):  # noqa: N803
+    account_id = actor_of(router.current_event).account_id
+    return _page(invoice_service.of_purchase_order(account_id, po_id_from_path(poId), limit, next_token))
+
+
+@router.get("/invoice-uploads", tags=TAGS, responses=documented(200, InvoiceUploadPage, 422))
+def invoice_uploads(
+    status: Annotated[Literal["ACCEPTED", "REJECTED"] | None, Query()] = None,
+    limit: Limit = 50,
+    next_token: NextToken = None,
+):
+    account_id = actor_of(router.current_event).account_id
+    page = invoice_service.uploads(account_id, status, limit, next_token)
+    return json_response({"items": page.items, "nextToken": page.next_token})

@@ -1,0 +1,60 @@
+"""S3 → SQS → ingestion: each object put under ``invoices/<accountId>/`` becomes an invoice.
+
+The account comes from the key only. A document that cannot be read or is invalid stays in the
+bucket untouched and is listed by ``GET /invoice-uploads`` with the reason. A message that fails
+(S3 or DynamoDB unavailable) is reported in ``batchItemFailures`` and comes back; after the
+queue's maxReceiveCount it lands in the dead-letter queue. Redelivery is harmless: the invoice
+write is conditional and the upload's outcome is recorded by key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pom.config import load_config
+from pom.documents import DocumentStore
+from pom.invoice_service import InvoiceService
+from pom.repository import Repository
+
+config = load_config()
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+documents = DocumentStore(config.invoice_bucket)
+service = InvoiceService(Repository(config.table_name), documents)
+_KEY = re.compile(r"^invoices/(?P<account>[A-Za-z0-9_-]{1,64})/.+$")
+
+
+def ingest_message(record: SQSRecord) -> None:
+    notification = json.loads(record.body)
+    if notification.get("Event") == "s3:TestEvent":
+        return  # S3 sends one when the notification is configured
+    for s3_record in S3Event(notification).records:
+        key = unquote_plus(s3_record.s3.get_object.key)
+        found = _KEY.match(key)
+        if found is None:
+            # No account can be told from the key, so there is nobody to report it to but the logs.
+            logger.error("object outside invoices/<accountId>/ ignored", extra={"key": key})
+            metrics.add_metric(name="InvoiceUploadUnattributable", unit=MetricUnit.Count, value=1)
+            continue
+        account_id = found.group("account")
+        logger.append_keys(accountId=account_id, key=key)
+        outcome = service.ingest_object(account_id, key, documents.get(key), s3_record.event_time)
+        logger.info("invoice upload", extra={"status": outcome["status"], "invoiceId": outcome["invoiceId"]})
+        metrics.add_metric(name=f"InvoiceUpload{outcome['status'].title()}", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=ingest_message, processor=processor, context=context)

@@ -1,0 +1,42 @@
+"""DynamoDB stream → the matcher: each new (PENDING) invoice is matched exactly once.
+
+The event source's filter delivers only pending invoice records. Records are processed one by
+one (one transaction each, so one failed condition never aborts the rest) and a record that
+fails is reported in ``batchItemFailures``: Lambda retries from it, bounded by the event
+source's retry settings, then sends it to the on-failure queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pom.config import load_config
+from pom.invoices import Invoice
+from pom.matcher_service import MatcherService
+from pom.repository import Repository
+
+config = load_config()
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+matcher = MatcherService(Repository(config.table_name))
+
+
+def match_record(record: DynamoDBRecord) -> None:
+    invoice = Invoice.model_validate(record.dynamodb.new_image)  # type: ignore[union-attr]
+    logger.append_keys(accountId=invoice.accountId, invoiceId=invoice.invoiceId)
+    outcome = matcher.process(invoice)
+    logger.info("invoice processed", extra={"outcome": outcome})
+    metrics.add_metric(name=f"Invoice{outcome.title().replace('-', '')}", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=match_record, processor=processor, context=context)

@@ -1,0 +1,231 @@
+"""Use cases of invoices: upload (API and S3), reading, manual matching, approval.
+
+Uploads write the invoice ``PENDING`` with a conditional put; the matcher takes it from the
+table's stream. Every user change is conditioned on the invoice's version and, when it moves a
+balance, on the PO's rev, in one transaction with its ledger and audit entries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from pom import invoices, jsonio, ledger
+from pom.documents import LINK_SECONDS, DocumentStore
+from pom.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
+from pom.invoices import Invoice
+from pom.matcher_service import numbered, po_movement
+from pom.matching import Debit, Decision, available_balance, flags_for, within_tolerance
+from pom.models import InvoiceDocument, ManualMatch
+from pom.months import utc_now
+from pom.purchase_orders import AuditEvent
+from pom.repository import (
+    Actor,
+    InvoiceChanged,
+    Page,
+    PurchaseOrderChanged,
+    PurchaseOrderMovement,
+    Repository,
+    StaleWrite,
+)
+
+Change = Callable[[Invoice, datetime], tuple[Invoice, list[PurchaseOrderMovement]]]
+_ATTEMPTS = 4
+
+
+class InvoiceService:
+    def __init__(self, repository: Repository, documents: DocumentStore, clock: Callable[[], datetime] = utc_now):
+        self.repository = repository
+        self.documents = documents
+        self.clock = clock
+
+    # --- ingestion ------------------------------------------------------------------------------
+
+    def upload(self, actor: Actor, document: InvoiceDocument) -> tuple[Invoice, bool]:
+        """Stores the original and writes the invoice PENDING; the same id with the same content
+        returns the existing invoice (``False``: not created), with other content is a conflict."""
+        invoices.validate_document(document, actor.account_id)
+        digest = invoices.content_hash(document)
+        key = f"originals/{actor.account_id}/{document.invoiceId}/{digest}.json"
+        self.documents.put(key, jsonio.dumps(document.model_dump(mode="json", exclude_none=True)).encode())
+        return self._create(actor.account_id, document, key, digest)
+
+    def _create(self, account_id: str, document: InvoiceDocument, key: str, digest: str) -> tuple[Invoice, bool]:
+        invoice = invoices.new_invoice(account_id, document, self.clock(), key, digest)
+        existing = self.repository.create_invoice(invoice)
+        if existing is None:
+            return invoice, True
+        if existing.contentHash == digest:
+            return existing, False
+        raise Conflict(f"invoice {document.invoiceId!r} exists with different content")
+
+    def ingest_object(self, account_id: str, key: str, body: bytes, received_at: str) -> dict[str, Any]:
+        """One object put under ``invoices/<account>/``: the invoice it holds, or why it is rejected.
+        The object itself is never changed or deleted; the outcome is recorded by key."""
+        outcome: dict[str, Any] = {"key": key, "receivedAt": received_at, "invoiceId": None, "error": None}
+        try:
+            document = InvoiceDocument.model_validate(jsonio.loads(body))
+            digest = invoices.content_hash(document)
+            invoice, _ = self._create(account_id, document, key, digest)
+            outcome.update(status="ACCEPTED", invoiceId=invoice.invoiceId)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            outcome.update(status="REJECTED", error=f"not a JSON document: {error}")
+        except ValidationError as error:
+            details = [FieldError.from_pydantic(problem).as_dict() for problem in error.errors()]
+            outcome.update(status="REJECTED", error=details)
+        except ValidationFailed as error:
+            outcome.update(status="REJECTED", error=error.detail)
+        except Conflict as error:
+            outcome.update(status="REJECTED", error=error.detail)
+        self.repository.record_upload(account_id, outcome)
+        return outcome
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def get(self, account_id: str, invoice_id: str) -> Invoice:
+        invoice = self.repository.get_invoice(account_id, invoice_id)
+        if invoice is None:
+            raise NotFound(f"invoice {invoice_id!r} not found")
+        return invoice
+
+    def list(self, account_id: str, limit: int, token: str | None, **filters: str | None) -> Page:
+        return self.repository.list_invoices(account_id, limit, token, **filters)
+
+    def of_purchase_order(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
+        page = self.repository.list_invoices(account_id, limit, token, po_id=po_id)
+        if not page.items and token is None and self.repository.get_purchase_order(account_id, po_id) is None:
+            raise NotFound(f"PO {po_id!r} not found")
+        return page
+
+    def document_link(self, account_id: str, invoice_id: str) -> dict[str, Any]:
+        invoice = self.get(account_id, invoice_id)
+        return {"url": self.documents.link(invoice.documentKey), "expiresInSeconds": LINK_SECONDS}
+
+    def uploads(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
+        return self.repository.list_uploads(account_id, status, limit, token)
+
+    # --- user changes ---------------------------------------------------------------------------
+
+    def rematch(self, actor: Actor, invoice_id: str, target: ManualMatch, if_match: str | None) -> Invoice:
+        return self._change(
+            actor, invoice_id, if_match, lambda invoice, now: self._rematch(actor, invoice, target, now)
+        )
+
+    def unmatch(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
+        def change(invoice: Invoice, now: datetime) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+            invoices.require_draft(invoice, "unmatched")
+            if invoice.matchStatus != "MATCHED":
+                raise Conflict(f"invoice {invoice.invoiceId!r} is not matched")
+            self._require_no_credits(invoice)
+            after = invoices.unmatched(invoice, "UNMATCHED_BY_USER", now, {"unmatchedBy": actor.name})
+            return self._credited_back(invoice, after)
+
+        return self._change(actor, invoice_id, if_match, change)
+
+    def submit(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
+        settings = self.repository.get_settings(actor.account_id).settings
+        return self._change(
+            actor, invoice_id, if_match, lambda invoice, now: (invoices.submit(invoice, settings, now), [])
+        )
+
+    def approve(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
+        return self._change(actor, invoice_id, if_match, lambda invoice, now: (invoices.approve(invoice, now), []))
+
+    def reject(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
+        """``SUBMITTED`` → ``REJECTED``: a matched invoice is unmatched and credited back in the same write."""
+
+        def change(invoice: Invoice, now: datetime) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+            after = invoices.reject(invoice, now)
+            return self._credited_back(invoice, after) if invoice.matchStatus == "MATCHED" else (after, [])
+
+        return self._change(actor, invoice_id, if_match, change)
+
+    def _change(self, actor: Actor, invoice_id: str, if_match: str | None, change: Change) -> Invoice:
+        for _ in range(_ATTEMPTS):
+            invoice = self.get(actor.account_id, invoice_id)
+            check_if_match(invoice.version, if_match, f"invoice {invoice_id!r}")
+            after, changes = change(invoice, self.clock())
+            if after is invoice:
+                return invoice
+            after = numbered(after, changes)
+            try:
+                self.repository.save_invoice_change(after, invoice.version, changes, actor)
+            except (InvoiceChanged, PurchaseOrderChanged, StaleWrite):
+                continue  # moved meanwhile (the matcher, another user): decide again on fresh state
+            return after
+        raise Conflict(f"invoice {invoice_id!r} kept changing: retry")
+
+    def _credited_back(self, before: Invoice, after: Invoice) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+        """The credit that undoes ``before``'s match (nothing to move if its PO was deleted)."""
+        assert before.match is not None  # noqa: S101
+        po = self.repository.get_purchase_order(before.accountId, before.match.poId)
+        if po is None:
+            return after, []
+        credits = ledger.credits_of(before, po)
+        reason = after.unmatchedReason or "UNMATCHED"
+        change = po_movement(po, credits, after, action="INVOICE_UNMATCHED", reason=reason, alert_percents=[])
+        return after, [change]
+
+    @staticmethod
+    def _require_no_credits(invoice: Invoice) -> None:
+        if invoice.documentType == "CREDIT_MEMO":
+            raise Conflict("a credit memo's match follows its original invoice and cannot be changed")
+        if invoice.creditedAmount > 0:
+            raise Conflict("credit memos have been applied against this invoice: its match can no longer change")
+
+    def _rematch(
+        self, actor: Actor, invoice: Invoice, target: ManualMatch, now: datetime
+    ) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+        """Credits the old line item and debits the chosen one in one step, under the account's rules."""
+        invoices.require_draft(invoice, "rematched")
+        self._require_no_credits(invoice)
+        old = invoice.match
+        if old is not None and (old.poId, old.lineItemId, old.lines) == (target.poId, target.lineItemId, None):
+            return invoice, []
+        po_ids = [target.poId] + ([old.poId] if old is not None and old.poId != target.poId else [])
+        versioned, found = self.repository.settings_and_purchase_orders(invoice.accountId, po_ids)
+        pos = {po.poId: po for po in found}
+        po = pos.get(target.poId)
+        if po is None:
+            raise ValidationFailed([FieldError(("body", "poId"), f"no PO {target.poId!r} in this account")])
+        item = po.line_item(target.lineItemId)
+        if item is None:
+            raise ValidationFailed([FieldError(("body", "lineItemId"), f"PO {po.poId!r} has no such line item")])
+        if po.status != "ACTIVE":
+            raise Conflict(f"PO {po.poId!r} is {po.status}: only an ACTIVE PO takes invoices")
+        old_po = pos.get(old.poId) if old is not None else None
+        credits = ledger.credits_of(invoice, old_po) if old is not None and old_po is not None else []
+        same_po = old_po is not None and old_po.poId == po.poId
+        base = ledger.apply(po, credits) if same_po else po
+        rules = versioned.settings.matching
+        available = available_balance(base, item, invoice.issue_month)
+        same_currency = po.currency == invoice.currency
+        if rules.blockExceedingBalance and same_currency and not within_tolerance(invoice.subtotal, available, rules):
+            raise Conflict("blockExceedingBalance: the invoice exceeds that line item's balance beyond the tolerance")
+        month = invoice.issue_month if item.recurrence == "MONTHLY" else None
+        debit = Debit(po.poId, item.lineItemId, invoice.subtotal, available, month)
+        flags = flags_for(invoice.facts(), po, [debit], rules)
+        explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}
+        after = invoices.matched(invoice, Decision(po, (debit,), flags, explanation=explanation), now, manual=True)
+        debits = ledger.debits_of(after, po)
+        percents = versioned.settings.notifications.balanceAlertPercents
+        if same_po:
+            change = po_movement(
+                po, credits + debits, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents
+            )
+            unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
+            return after, [dataclasses.replace(change, events=[unmatched_event, *change.events])]
+        changes = []
+        if old_po is not None and credits:
+            changes.append(
+                po_movement(old_po, credits, after, action="INVOICE_UNMATCHED", reason="REMATCH", alert_percents=[])
+            )
+        changes.append(
+            po_movement(po, debits, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents)
+        )
+        return after, changes

@@ -1,0 +1,389 @@
+"""The invoice domain: validating documents, recording matches, approval. Pure Python, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from pom.errors import Conflict, FieldError, ValidationFailed
+from pom.matching import Decision, InvoiceFacts, exceeds_beyond_tolerance
+from pom.models import AccountSettings, InvoiceDocument, MatchingSettings
+from pom.money import ZERO, check_minor_units, format_amount
+from pom.purchase_orders import display_timestamp, precise_timestamp
+
+
+class InvoiceLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lineNumber: int
+    description: str | None = None
+    amount: Decimal
+    poLineItemId: str | None = None
+
+
+class MatchLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lineNumber: int
+    lineItemId: str
+    amount: Decimal
+    availableBalance: Decimal | None = None
+    poLineItemId: str | None = None
+
+
+class Match(BaseModel):
+    """Where an invoice went, with the figures its flags were decided from."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    poId: str
+    lineItemId: str | None
+    amount: Decimal
+    availableBalance: Decimal | None = None
+    matchedAt: str
+    flags: list[str] = []
+    lines: list[MatchLine] | None = None
+    month: str
+    poCurrency: str
+    debited: bool = True  # False on CURRENCY_MISMATCH: recorded, balance not moved
+    manual: bool = False
+    # What each PO line item was debited (it is what an unmatch credits back).
+    debits: list[MatchLine] = []
+
+
+class Invoice(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    accountId: str
+    invoiceId: str
+    documentType: str = "INVOICE"
+    originalInvoiceId: str | None = None
+    billingEntity: str
+    invoiceType: str
+    issueDate: str
+    currency: str
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    lines: list[InvoiceLine] | None = None
+    poId: str | None = None
+    description: str | None = None
+    matchStatus: str = "PENDING"
+    match: Match | None = None
+    unmatchedReason: str | None = None
+    matchExplanation: dict[str, Any] | None = None
+    approvalStatus: str = "DRAFT"
+    creditedAmount: Decimal = ZERO
+    contentHash: str
+    documentKey: str
+    createdAt: str
+    updatedAt: str
+    version: int = 1
+    movements: int = 0  # transactions that moved a balance for this invoice: numbers its ledger entries
+
+    @property
+    def issue_month(self) -> str:
+        return self.issueDate[:7]
+
+    def facts(self) -> InvoiceFacts:
+        lines = tuple((line.lineNumber, line.amount, line.poLineItemId) for line in self.lines or ())
+        return InvoiceFacts(
+            self.invoiceType, self.billingEntity, self.issue_month, self.currency, self.subtotal, self.poId, lines
+        )
+
+
+def content_hash(document: InvoiceDocument) -> str:
+    """Identifies a document's content, whatever its key, formatting or field order."""
+    canonical = json.dumps(document.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_document(document: InvoiceDocument, account_id: str) -> None:
+    """The rules that span fields; raises ValidationFailed naming each offending field."""
+    errors: list[FieldError] = []
+    money = [("subtotal", document.subtotal), ("tax", document.tax), ("total", document.total)]
+    money += [(("lines", index, "amount"), line.amount) for index, line in enumerate(document.lines or [])]
+    for name, amount in money:
+        try:
+            check_minor_units(amount, document.currency)
+        except ValueError as error:
+            errors.append(FieldError(("body", *(name if isinstance(name, tuple) else (name,))), str(error)))
+    if document.subtotal + document.tax != document.total:
+        errors.append(
+            FieldError(("body", "total"), f"must equal subtotal + tax ({document.subtotal + document.tax:f})")
+        )
+    if document.lines is not None:
+        line_sum = sum((line.amount for line in document.lines), ZERO)
+        if line_sum != document.subtotal:
+            errors.append(FieldError(("body", "lines"), f"amounts sum to {line_sum:f}, not the subtotal"))
+        numbers = [line.lineNumber for line in document.lines]
+        if len(set(numbers)) != len(numbers):
+            errors.append(FieldError(("body", "lines"), "lineNumber values must be unique"))
+    if document.documentType == "CREDIT_MEMO" and not document.originalInvoiceId:
+        errors.append(FieldError(("body", "originalInvoiceId"), "is required on a credit memo", "missing"))
+    if document.documentType == "INVOICE" and document.originalInvoiceId:
+        errors.append(FieldError(("body", "originalInvoiceId"), "is only for credit memos"))
+    if document.accountId is not None and document.accountId != account_id:
+        errors.append(FieldError(("body", "accountId"), "names another account than the uploader's"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def new_invoice(account_id: str, document: InvoiceDocument, now: datetime, document_key: str, digest: str) -> Invoice:
+    validate_document(document, account_id)
+    stamp = precise_timestamp(now)
+    fields = document.model_dump(exclude={"accountId"})
+    return Invoice(
+        **fields, accountId=account_id, contentHash=digest, documentKey=document_key, createdAt=stamp, updatedAt=stamp
+    )
+
+
+def _changed(invoice: Invoice, now: datetime, **changes: Any) -> Invoice:
+    return invoice.model_copy(update={**changes, "version": invoice.version + 1, "updatedAt": precise_timestamp(now)})
+
+
+def match_record(decision: Decision, month: str, now: datetime, *, manual: bool = False) -> Match:
+    """The invoice's ``match`` from a decision: the figures flags were decided from, and the debits."""
+    assert decision.po is not None  # noqa: S101 - only matched decisions are recorded as matches
+    debits = decision.debits
+    by_line = any(debit.line_number is not None for debit in debits)
+    line_items = {debit.line_item_id for debit in debits}
+    single = debits[0] if len(line_items) == 1 else None
+    per_item: dict[str, Decimal] = {}
+    for debit in debits:
+        per_item[debit.line_item_id] = per_item.get(debit.line_item_id, ZERO) + debit.amount
+    return Match(
+        poId=decision.po.poId,
+        lineItemId=single.line_item_id if single else None,
+        amount=sum((debit.amount for debit in debits), ZERO),
+        availableBalance=single.available if single else None,
+        matchedAt=precise_timestamp(now),
+        flags=list(decision.flags),
+        lines=[
+            MatchLine(
+                lineNumber=debit.line_number or 0,
+                lineItemId=debit.line_item_id,
+                amount=debit.amount,
+                availableBalance=debit.available,
+                poLineItemId=debit.requested_line_item_id,
+            )
+            for debit in debits
+        ]
+        if by_line
+        else None,
+        month=month,
+        poCurrency=decision.po.currency,
+        debited=decision.debited,
+        manual=manual,
+        debits=[MatchLine(lineNumber=0, lineItemId=item, amount=amount) for item, amount in per_item.items()],
+    )
+
+
+def matched(invoice: Invoice, decision: Decision, now: datetime, *, manual: bool = False) -> Invoice:
+    return _changed(
+        invoice,
+        now,
+        matchStatus="MATCHED",
+        match=match_record(decision, invoice.issue_month, now, manual=manual),
+        unmatchedReason=None,
+        matchExplanation=decision.explanation,
+    )
+
+
+def unmatched(invoice: Invoice, reason: str, now: datetime, explanation: dict[str, Any] | None = None) -> Invoice:
+    return _changed(
+        invoice,
+        now,
+        matchStatus="UNMATCHED",
+        match=None,
+        unmatchedReason=reason,
+        matchExplanation=explanation if explanation is not None else invoice.matchExplanation,
+    )
+
+
+def remaining_debits(invoice: Invoice) -> list[tuple[str, Decimal]]:
+    """What the invoice still holds on each PO line item: its debits less what credit memos took back
+    (memos take from the debits in order)."""
+    if invoice.match is None or not invoice.match.debited:
+        return []
+    credited = invoice.creditedAmount
+    remaining = []
+    for debit in invoice.match.debits:
+        taken = min(credited, debit.amount)
+        credited -= taken
+        if debit.amount - taken > 0:
+            remaining.append((debit.lineItemId, debit.amount - taken))
+    return remaining
+
+
+def apply_credit_memo(
+    memo: Invoice, original: Invoice, credits: list[tuple[str, Decimal]], now: datetime
+) -> tuple[Invoice, Invoice]:
+    """The memo matched to the line items it credits (``credits``: line item, amount), and the
+    original with what has been credited against it."""
+    assert original.match is not None  # noqa: S101 - only a matched original is credited
+    amount = sum((credit for _, credit in credits), ZERO)
+    line_items = [line_item_id for line_item_id, _ in credits]
+    match = Match(
+        poId=original.match.poId,
+        lineItemId=line_items[0] if len(line_items) == 1 else None,
+        amount=amount,
+        matchedAt=precise_timestamp(now),
+        month=original.match.month,
+        poCurrency=original.match.poCurrency,
+        debits=[MatchLine(lineNumber=0, lineItemId=line_item_id, amount=credit) for line_item_id, credit in credits],
+    )
+    explanation = {
+        "creditMemo": {
+            "originalInvoiceId": original.invoiceId,
+            "credited": f"{amount:f}",
+            "requested": f"{memo.subtotal:f}",
+            "note": "a credit memo credits at most what the original invoice still holds on its PO",
+        }
+    }
+    memo_after = _changed(
+        memo, now, matchStatus="MATCHED", match=match, unmatchedReason=None, matchExplanation=explanation,
+        movements=memo.movements + 1,
+    )  # fmt: skip
+    original_after = _changed(original, now, creditedAmount=original.creditedAmount + amount)
+    return memo_after, original_after
+
+
+# --- approval -------------------------------------------------------------------------------------
+
+
+def exceeds_under(match: Match, matching: MatchingSettings) -> bool:
+    """Whether the recorded figures exceed the balance beyond the tolerance of ``matching``."""
+    if not match.debited:
+        return False
+    figures = match.lines or [
+        MatchLine(lineNumber=0, lineItemId="", amount=match.amount, availableBalance=match.availableBalance)
+    ]
+    return any(exceeds_beyond_tolerance(line.amount, line.availableBalance, matching) for line in figures)
+
+
+def submit(invoice: Invoice, settings: AccountSettings, now: datetime) -> Invoice:
+    """``DRAFT`` → ``SUBMITTED``, re-checking the recorded figures under the settings in force now."""
+    _require_approval_status(invoice, "DRAFT", "submitted")
+    if invoice.matchStatus == "PENDING":
+        raise Conflict("the invoice is still being matched: submit it once it is MATCHED or UNMATCHED")
+    rules = settings.matching
+    if rules.requirePurchaseOrder and invoice.matchStatus != "MATCHED":
+        raise Conflict("requirePurchaseOrder: the invoice is not matched to a PO")
+    if invoice.match is not None:
+        if rules.blockExceedingBalance and exceeds_under(invoice.match, rules):
+            raise Conflict("blockExceedingBalance: the invoice exceeds its PO line item's balance beyond the tolerance")
+        if rules.requireLineItemMatch and _has_line_item_mismatch(invoice.match, rules):
+            raise Conflict("requireLineItemMatch: the invoice carries LINE_ITEM_MISMATCH")
+    return _changed(invoice, now, approvalStatus="SUBMITTED")
+
+
+def _has_line_item_mismatch(match: Match, rules: MatchingSettings) -> bool:
+    if "LINE_ITEM_MISMATCH" in match.flags:
+        return True
+    return any(
+        line.poLineItemId
+        and (
+            line.poLineItemId != line.lineItemId or exceeds_beyond_tolerance(line.amount, line.availableBalance, rules)
+        )
+        for line in match.lines or []
+    )
+
+
+def approve(invoice: Invoice, now: datetime) -> Invoice:
+    _require_approval_status(invoice, "SUBMITTED", "approved")
+    return _changed(invoice, now, approvalStatus="APPROVED")
+
+
+def reject(invoice: Invoice, now: datetime) -> Invoice:
+    """``SUBMITTED`` → ``REJECTED``; the caller credits a matched invoice back in the same write."""
+    _require_approval_status(invoice, "SUBMITTED", "rejected")
+    if invoice.matchStatus == "MATCHED":
+        return unmatched(invoice, "UNMATCHED_BY_USER", now).model_copy(update={"approvalStatus": "REJECTED"})
+    return _changed(invoice, now, approvalStatus="REJECTED")
+
+
+def require_draft(invoice: Invoice, action: str) -> None:
+    _require_approval_status(invoice, "DRAFT", action)
+    if invoice.matchStatus == "PENDING":
+        raise Conflict("the invoice is still being matched")
+
+
+def _require_approval_status(invoice: Invoice, expected: str, action: str) -> None:
+    if invoice.approvalStatus != expected:
+        raise Conflict(f"only a {expected} invoice can be {action}; this one is {invoice.approvalStatus}")
+
+
+# --- presentation ---------------------------------------------------------------------------------
+
+
+def invoice_view(invoice: Invoice) -> dict[str, Any]:
+    currency = invoice.currency
+
+    def money(amount: Decimal | None, in_currency: str = currency) -> str | None:
+        return None if amount is None else format_amount(amount, in_currency)
+
+    match = None
+    if invoice.match is not None:
+        po_currency = invoice.match.poCurrency
+        match = {
+            "poId": invoice.match.poId,
+            "lineItemId": invoice.match.lineItemId,
+            "amount": money(invoice.match.amount),
+            "availableBalance": money(invoice.match.availableBalance, po_currency),
+            "matchedAt": display_timestamp(invoice.match.matchedAt),
+            "flags": invoice.match.flags,
+            "lines": None
+            if invoice.match.lines is None
+            else [
+                {
+                    "lineNumber": line.lineNumber,
+                    "lineItemId": line.lineItemId,
+                    "amount": money(line.amount),
+                    "availableBalance": money(line.availableBalance, po_currency),
+                    "poLineItemId": line.poLineItemId,
+                }
+                for line in invoice.match.lines
+            ],
+            "month": invoice.match.month,
+            "manual": invoice.match.manual,
+        }
+    return {
+        "invoiceId": invoice.invoiceId,
+        "documentType": invoice.documentType,
+        "originalInvoiceId": invoice.originalInvoiceId,
+        "billingEntity": invoice.billingEntity,
+        "invoiceType": invoice.invoiceType,
+        "issueDate": invoice.issueDate,
+        "currency": currency,
+        "subtotal": money(invoice.subtotal),
+        "tax": money(invoice.tax),
+        "total": money(invoice.total),
+        "lines": None
+        if invoice.lines is None
+        else [
+            {
+                "lineNumber": line.lineNumber,
+                "description": line.description,
+                "amount": money(line.amount),
+                "poLineItemId": line.poLineItemId,
+            }
+            for line in invoice.lines
+        ],
+        "poId": invoice.poId,
+        "description": invoice.description,
+        "matchStatus": invoice.matchStatus,
+        "match": match,
+        "unmatchedReason": invoice.unmatchedReason,
+        "matchExplanation": invoice.matchExplanation,
+        "creditedAmount": money(invoice.creditedAmount),
+        "approvalStatus": invoice.approvalStatus,
+        "createdAt": display_timestamp(invoice.createdAt),
+        "updatedAt": display_timestamp(invoice.updatedAt),
+        "version": invoice.version,
+    }

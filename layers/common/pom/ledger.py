@@ -1,0 +1,119 @@
+"""Balance movements: what a match, an unmatch or a credit memo does to a PO's line items.
+
+Each movement is written atomically with an immutable ledger entry, so a line item's invoiced
+amount always equals the sum of its ledger entries. Pure Python, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pom.invoices import Invoice, remaining_debits
+from pom.money import ZERO, format_amount
+from pom.purchase_orders import PurchaseOrder
+
+
+@dataclass(frozen=True)
+class LineItemMovement:
+    line_item_id: str
+    amount: Decimal  # positive: debit; negative: credit
+    month: str | None  # the period moved, for a monthly line item
+    matches: int  # +1 when an invoice is matched to the line item, -1 when unmatched, 0 for a credit memo
+
+
+def _period(po: PurchaseOrder, line_item_id: str, month: str) -> str | None:
+    item = po.line_item(line_item_id)
+    return month if item is not None and item.recurrence == "MONTHLY" else None
+
+
+def debits_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
+    """The movements of a match just recorded on ``invoice``."""
+    assert invoice.match is not None  # noqa: S101
+    match = invoice.match
+    return [
+        LineItemMovement(
+            debit.lineItemId, debit.amount if match.debited else ZERO, _period(po, debit.lineItemId, match.month), 1
+        )
+        for debit in match.debits
+    ]
+
+
+def credits_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
+    """The movements that undo ``invoice``'s match (what credit memos already took back excepted)."""
+    assert invoice.match is not None  # noqa: S101
+    left = dict(remaining_debits(invoice))
+    return [
+        LineItemMovement(
+            debit.lineItemId, -left.get(debit.lineItemId, ZERO), _period(po, debit.lineItemId, invoice.match.month), -1
+        )
+        for debit in invoice.match.debits
+    ]
+
+
+def credit_memo_movements(original: Invoice, po: PurchaseOrder, amount: Decimal) -> list[LineItemMovement]:
+    """Credits ``amount`` (at most what the original still holds) from the original's line items, in order."""
+    assert original.match is not None  # noqa: S101
+    movements, left = [], amount
+    for line_item_id, held in remaining_debits(original):
+        taken = min(left, held)
+        if taken > 0:
+            movements.append(LineItemMovement(line_item_id, -taken, _period(po, line_item_id, original.match.month), 0))
+            left -= taken
+    return movements
+
+
+def creditable(original: Invoice) -> Decimal:
+    return sum((held for _, held in remaining_debits(original)), ZERO)
+
+
+def apply(po: PurchaseOrder, movements: list[LineItemMovement]) -> PurchaseOrder:
+    """The PO as the movements leave it (what the repository's update expression does, in memory)."""
+    items = []
+    for item in po.lineItems:
+        mine = [movement for movement in movements if movement.line_item_id == item.lineItemId]
+        if not mine:
+            items.append(item)
+            continue
+        periods = dict(item.periodInvoiced)
+        for movement in mine:
+            if movement.month:
+                periods[movement.month] = periods.get(movement.month, ZERO) + movement.amount
+        items.append(
+            item.model_copy(
+                update={
+                    "invoiced": item.invoiced + sum((m.amount for m in mine), ZERO),
+                    "matchCount": item.matchCount + sum(m.matches for m in mine),
+                    "periodInvoiced": periods,
+                }
+            )
+        )
+    return po.model_copy(update={"lineItems": items, "rev": po.rev + 1})
+
+
+def invoiced_share(po: PurchaseOrder) -> Decimal | None:
+    """Invoiced amount as a percentage of the PO's total; None without balance tracking or total."""
+    totals = [item.total() for item in po.lineItems]
+    if not po.balanceTracking or any(total is None for total in totals):
+        return None
+    total = sum(totals, ZERO)  # type: ignore[arg-type]
+    if total <= 0:
+        return None
+    return sum((item.invoiced for item in po.lineItems), ZERO) * 100 / total
+
+
+def crossed_thresholds(before: PurchaseOrder, after: PurchaseOrder, percents: list[int]) -> list[int]:
+    """The ``balanceAlertPercents`` a movement made the PO's invoiced share reach."""
+    old, new = invoiced_share(before), invoiced_share(after)
+    if old is None or new is None:
+        return []
+    return [percent for percent in percents if old < percent <= new]
+
+
+def ledger_details(movements: list[LineItemMovement], currency: str) -> list[dict[str, Any]]:
+    return [
+        {"lineItemId": m.line_item_id, "month": m.month, "amount": format_amount(m.amount, currency)}
+        for m in movements
+        if m.amount != 0
+    ]

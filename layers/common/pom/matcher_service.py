@@ -1,0 +1,192 @@
+"""Matching a new invoice: read the candidates, decide (pure), write once.
+
+The path costs three DynamoDB requests: the bill-from pointers (Query), the settings and those POs
+(BatchGetItem), and one TransactWriteItems that moves the invoice out of PENDING, the line item's
+balance, and writes the ledger and audit entries. The transaction's own conditions make it
+idempotent: a duplicate or retried delivery finds the invoice no longer at the version it read.
+A PO that moved meanwhile comes back with the failed condition and the choice is made again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pom import invoices, ledger
+from pom.invoices import Invoice
+from pom.ledger import LineItemMovement
+from pom.matching import select
+from pom.models import AccountSettings
+from pom.months import utc_now
+from pom.purchase_orders import AuditEvent, PurchaseOrder
+from pom.repository import (
+    Actor,
+    InvoiceChanged,
+    PurchaseOrderChanged,
+    PurchaseOrderMovement,
+    Repository,
+)
+
+SYSTEM = "system"
+_ATTEMPTS = 8
+
+
+class MatchContention(Exception):
+    """The invoice's POs kept changing; the record fails and its delivery is retried."""
+
+
+def po_movement(
+    po: PurchaseOrder,
+    movements: list[LineItemMovement],
+    invoice: Invoice,
+    *,
+    action: str,
+    reason: str,
+    alert_percents: list[int],
+) -> PurchaseOrderMovement:
+    """A PO's part of an invoice change: the balances, an audit entry, a ledger entry if money moved,
+    and the balance alerts the movement makes due."""
+    after = ledger.apply(po, movements)
+    moved = ledger.ledger_details(movements, po.currency)
+    debiting = any(movement.amount > 0 for movement in movements)
+    details = {
+        "invoiceId": invoice.invoiceId,
+        "documentType": invoice.documentType,
+        "reason": reason,
+        "lineItems": [movement.line_item_id for movement in movements],
+        "movements": moved,
+    }
+    return PurchaseOrderMovement(
+        po=po,
+        movements=movements,
+        events=[AuditEvent(action, details)],
+        ledger={"reason": reason} if moved else None,
+        alerts=ledger.crossed_thresholds(po, after, alert_percents) if debiting else [],
+    )
+
+
+def numbered(invoice: Invoice, changes: list[PurchaseOrderMovement]) -> Invoice:
+    """Counts a transaction that writes ledger entries, so that their keys are new and unique."""
+    if any(change.ledger is not None for change in changes):
+        return invoice.model_copy(update={"movements": invoice.movements + 1})
+    return invoice
+
+
+class MatcherService:
+    def __init__(self, repository: Repository, clock: Callable[[], datetime] = utc_now):
+        self.repository = repository
+        self.clock = clock
+        self.actor = Actor(account_id="", name=SYSTEM)
+
+    def process(self, invoice: Invoice) -> str:
+        """Matches one PENDING invoice (or applies one credit memo) exactly once; returns the outcome."""
+        if invoice.matchStatus != "PENDING":
+            return "skipped"
+        if invoice.documentType == "CREDIT_MEMO":
+            return self._credit(invoice)
+        return self._match(invoice)
+
+    def _candidates(self, invoice: Invoice) -> tuple[AccountSettings, dict[str, PurchaseOrder]]:
+        account = invoice.accountId
+        if invoice.poId is not None:
+            po_ids = [invoice.poId]
+        else:
+            po_ids = self.repository.candidate_po_ids(account, invoice.billingEntity, invoice.issue_month)
+        settings, pos = self.repository.settings_and_purchase_orders(account, po_ids)
+        return settings.settings, {po.poId: po for po in pos}
+
+    def _match(self, invoice: Invoice) -> str:
+        settings, pos = self._candidates(invoice)
+        diagnosed = invoice.poId is not None
+        for _ in range(_ATTEMPTS):
+            decision = select(invoice.facts(), list(pos.values()), settings.matching)
+            if decision.unmatched_reason == "NO_ACTIVE_PO" and not diagnosed:
+                # Only POs naming the entity were read; whether any other PO is in effect tells
+                # NO_ACTIVE_PO from NO_BILL_FROM_MATCH. Read them on this (unmatched) path only.
+                diagnosed = True
+                pos.update({po.poId: po for po in self.repository.active_purchase_orders(invoice.accountId)})
+                continue
+            now = self.clock()
+            changes: list[PurchaseOrderMovement] = []
+            if decision.po is not None:
+                after = invoices.matched(invoice, decision, now)
+                movements = ledger.debits_of(after, decision.po)
+                alerts = settings.notifications.balanceAlertPercents
+                change = po_movement(
+                    decision.po, movements, after, action="INVOICE_MATCHED", reason="MATCHED", alert_percents=alerts
+                )
+                changes = [change]
+                after = numbered(after, changes)
+            else:
+                assert decision.unmatched_reason is not None  # noqa: S101
+                after = invoices.unmatched(invoice, decision.unmatched_reason, now, decision.explanation)
+            try:
+                self.repository.save_invoice_change(after, invoice.version, changes, self._actor(invoice))
+            except PurchaseOrderChanged as changed:
+                if changed.current is None:
+                    pos.pop(changed.po_id, None)
+                else:
+                    pos[changed.po_id] = changed.current
+                continue
+            except InvoiceChanged as changed:
+                if changed.current is None or changed.current.matchStatus != "PENDING":
+                    return "already-processed"
+                invoice = changed.current
+                continue
+            return after.matchStatus
+        raise MatchContention(invoice.invoiceId)
+
+    def _credit(self, memo: Invoice) -> str:
+        """A credit memo credits the line items its original invoice was matched to, never more
+        than the original still holds there. Reads the original and its PO, then one transaction."""
+        for _ in range(_ATTEMPTS):
+            after, changes, also = self._credit_plan(memo, self.clock())
+            try:
+                self.repository.save_invoice_change(after, memo.version, changes, self._actor(memo), also=also)
+            except InvoiceChanged as changed:
+                current = changed.current
+                if current is not None and current.invoiceId == memo.invoiceId and current.matchStatus != "PENDING":
+                    return "already-processed"
+                continue  # the original moved (another memo, an unmatch): plan again from fresh reads
+            except PurchaseOrderChanged:
+                continue
+            return after.matchStatus
+        raise MatchContention(memo.invoiceId)
+
+    def _credit_plan(
+        self, memo: Invoice, now: datetime
+    ) -> tuple[Invoice, list[PurchaseOrderMovement], list[tuple[Invoice, int]]]:
+        assert memo.originalInvoiceId is not None  # noqa: S101 - validated on upload
+        original = self.repository.get_invoice(memo.accountId, memo.originalInvoiceId)
+        po = None
+        if original is not None and original.match is not None:
+            po = self.repository.get_purchase_order(memo.accountId, original.match.poId)
+        refusal = self._credit_refusal(memo, original, po)
+        if refusal is not None:
+            reason, why = refusal
+            return invoices.unmatched(memo, reason, now, {"creditMemo": {"reason": why}}), [], []
+        assert original is not None  # noqa: S101
+        assert po is not None  # noqa: S101
+        amount = min(memo.subtotal, ledger.creditable(original))
+        movements = ledger.credit_memo_movements(original, po, amount)
+        credits = [(movement.line_item_id, -movement.amount) for movement in movements]
+        after, original_after = invoices.apply_credit_memo(memo, original, credits, now)
+        change = po_movement(po, movements, after, action="INVOICE_MATCHED", reason="CREDIT_MEMO", alert_percents=[])
+        return after, [change], [(original_after, original.version)]
+
+    @staticmethod
+    def _credit_refusal(memo: Invoice, original: Invoice | None, po: PurchaseOrder | None) -> tuple[str, str] | None:
+        if original is None:
+            return "NO_LINE_ITEM_MATCH", f"original invoice {memo.originalInvoiceId} not found"
+        if original.documentType == "CREDIT_MEMO":
+            return "PO_NOT_ELIGIBLE", "the original is itself a credit memo"
+        if original.match is None or not original.match.debited:
+            return "PO_NOT_ELIGIBLE", "the original invoice is not matched to a PO balance"
+        if po is None:
+            return "PO_NOT_ELIGIBLE", "the original invoice's PO was deleted"
+        if ledger.creditable(original) <= 0:
+            return "INSUFFICIENT_BALANCE", "the original invoice has been credited in full already"
+        return None
+
+    def _actor(self, invoice: Invoice) -> Actor:
+        return Actor(account_id=invoice.accountId, name=SYSTEM)
