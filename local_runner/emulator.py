@@ -10,12 +10,15 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from local_runner import moto_transactions
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
     queue_attributes,
     resources_of_type,
 )
+
+moto_transactions.install()
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"

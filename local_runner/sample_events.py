@@ -7,6 +7,7 @@ a test invokes each one, in this order, and checks its status, so they cannot ro
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,11 +97,61 @@ def sample_event(sample: Sample, account_id: str = SAMPLE_ACCOUNT) -> dict[str, 
     )
 
 
+SAMPLE_INVOICE = {
+    "invoiceId": "INV-SAMPLE",
+    "billingEntity": "Amazon Web Services, Inc.",
+    "invoiceType": "SUBSCRIPTION_PURCHASE",
+    "issueDate": "2020-07-15",
+    "currency": "USD",
+    "subtotal": "1000.00",
+    "tax": "100.00",
+    "total": "1100.00",
+}
+
+
+def capture_pipeline_events() -> dict[str, dict[str, Any]]:
+    """The first event the matcher and the ingest function receive when ``SAMPLE_INVOICE`` is put
+    under ``invoices/acme/``, captured from the emulated pipeline itself (so they are real-shaped)."""
+    import boto3  # noqa: PLC0415 - only this generator needs them
+    from moto import mock_aws  # noqa: PLC0415
+
+    from local_runner.emulator import FAKE_CREDENTIALS, create_resources  # noqa: PLC0415
+    from local_runner.event_sources import EventSources  # noqa: PLC0415
+    from local_runner.server import LocalFunction  # noqa: PLC0415
+
+    captured: dict[str, dict[str, Any]] = {}
+
+    def recorder(name: str, forward: Any = None) -> Any:
+        def invoke(event: dict[str, Any]) -> dict[str, Any]:
+            captured.setdefault(name, event)
+            return forward(event) if forward else {"batchItemFailures": []}
+
+        return invoke
+
+    os.environ.update(FAKE_CREDENTIALS)
+    with mock_aws():
+        references = create_resources()
+        ingest = LocalFunction("IngestFunction", references, {"LogLevel": "WARNING"})
+        sources = EventSources.from_template(references, {"IngestFunction": recorder("sqs", ingest.invoke)})
+        sources.drain()  # the S3 test event
+        captured.clear()
+        key = f"invoices/{SAMPLE_ACCOUNT}/{SAMPLE_INVOICE['invoiceId']}.json"
+        boto3.client("s3").put_object(Bucket=references["InvoiceBucket"], Key=key, Body=json.dumps(SAMPLE_INVOICE))
+        sources.drain()  # the real ingest function writes the invoice: its INSERT is the stream sample
+        EventSources.from_template(references, {"MatcherFunction": recorder("stream")}).drain()
+    return captured
+
+
 def main() -> None:
     EVENTS_DIR.mkdir(parents=True, exist_ok=True)
     for sample in SAMPLES:
         path = EVENTS_DIR / f"{sample.name}.json"
         path.write_text(json.dumps(sample_event(sample), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    for name, event in capture_pipeline_events().items():
+        path = ROOT / "events" / name / ("new_invoice.json" if name == "stream" else "s3_object_created.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
 
 

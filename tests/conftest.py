@@ -51,11 +51,18 @@ def pipeline(aws: dict[str, str], api_handler: Any) -> Any:
 
     from local_runner.event_sources import EventSources
 
-    def invoker(module: Any) -> Any:
-        return lambda event: module.lambda_handler(event, LambdaContext())
-
-    invokers = {"MatcherFunction": invoker(matcher_handler), "IngestFunction": invoker(ingest_handler)}
+    invokers = {"MatcherFunction": handler_invoker(matcher_handler), "IngestFunction": handler_invoker(ingest_handler)}
     return EventSources.from_template(aws, invokers)
+
+
+def handler_invoker(module: Any, *, times: int = 1) -> Any:
+    """Calls a handler module as Lambda would; ``times`` > 1 delivers every batch again."""
+
+    def invoke(event: dict[str, Any]) -> Any:
+        responses = [module.lambda_handler(event, LambdaContext()) for _ in range(times)]
+        return responses[0]
+
+    return invoke
 
 
 @dataclass

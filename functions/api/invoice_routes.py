@@ -48,7 +48,8 @@ def _page(page: Page) -> Response:
 def upload_invoice(body: Annotated[InvoiceDocument, Body()]):
     """202 with the new invoice (PENDING, matched shortly); 200 with the existing one if the same
     document was uploaded before; 409 if the id exists with other content."""
-    invoice, created = invoice_service.upload(actor_of(router.current_event), body)
+    original = (router.current_event.decoded_body or "").encode("utf-8")
+    invoice, created = invoice_service.upload(actor_of(router.current_event), body, original)
     if created:
         metrics.add_metric(name="InvoiceUploaded", unit=MetricUnit.Count, value=1)
     return invoice_response(invoice, 202 if created else 200)

@@ -49,7 +49,9 @@ def ingest_message(record: SQSRecord) -> None:
             continue
         account_id = found.group("account")
         logger.append_keys(accountId=account_id, key=key)
-        outcome = service.ingest_object(account_id, key, documents.get(key), s3_record.event_time)
+        s3_object = s3_record.s3.get_object
+        version = s3_object.get("sequencer") or s3_object.get("eTag") or ""
+        outcome = service.ingest_object(account_id, key, version, documents.get(key), s3_record.event_time)
         logger.info("invoice upload", extra={"status": outcome["status"], "invoiceId": outcome["invoiceId"]})
         metrics.add_metric(name=f"InvoiceUpload{outcome['status'].title()}", unit=MetricUnit.Count, value=1)
 

@@ -171,6 +171,8 @@ def test_currency_mismatch_matches_without_debit():
     assert decision.flags == ("CURRENCY_MISMATCH",)
     assert decision.matched
     assert not decision.debited
+    newer_eur = po("EUR", currency="EUR", updatedAt="2026-06-01T00:00:00.000000Z")
+    assert chosen(select(facts(), [newer_eur, po("USD")], RULES)) == ("USD", "1")  # only USD covers
 
 
 # --- invariants --------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -34,7 +34,16 @@ from pom.repository import (
     StaleWrite,
 )
 
-Change = Callable[[Invoice, datetime], tuple[Invoice, list[PurchaseOrderMovement]]]
+
+class InvoiceWrite(NamedTuple):
+    """What one user change writes: the invoice, the POs' balances, and other invoices it updates."""
+
+    after: Invoice
+    changes: Sequence[PurchaseOrderMovement] = ()
+    also: Sequence[tuple[Invoice, int]] = ()  # (invoice, the version it was read at)
+
+
+Change = Callable[[Invoice, datetime], InvoiceWrite]
 _ATTEMPTS = 4
 
 
@@ -46,16 +55,18 @@ class InvoiceService:
 
     # --- ingestion ------------------------------------------------------------------------------
 
-    def upload(self, actor: Actor, document: InvoiceDocument) -> tuple[Invoice, bool]:
-        """Stores the original and writes the invoice PENDING; the same id with the same content
+    def upload(self, actor: Actor, document: InvoiceDocument, original: bytes) -> tuple[Invoice, bool]:
+        """Keeps the original and writes the invoice PENDING; the same id with the same content
         returns the existing invoice (``False``: not created), with other content is a conflict."""
         invoices.validate_document(document, actor.account_id)
-        digest = invoices.content_hash(document)
-        key = f"originals/{actor.account_id}/{document.invoiceId}/{digest}.json"
-        self.documents.put(key, jsonio.dumps(document.model_dump(mode="json", exclude_none=True)).encode())
-        return self._create(actor.account_id, document, key, digest)
+        return self._store_and_create(actor.account_id, document, original)
 
-    def _create(self, account_id: str, document: InvoiceDocument, key: str, digest: str) -> tuple[Invoice, bool]:
+    def _store_and_create(self, account_id: str, document: InvoiceDocument, original: bytes) -> tuple[Invoice, bool]:
+        """The original, exactly as received, goes under ``originals/`` where nothing overwrites it
+        (the download link serves it even if the uploader later replaces their object)."""
+        digest = invoices.content_hash(document)
+        key = f"originals/{account_id}/{document.invoiceId}/{digest}.json"
+        self.documents.put(key, original)
         invoice = invoices.new_invoice(account_id, document, self.clock(), key, digest)
         existing = self.repository.create_invoice(invoice)
         if existing is None:
@@ -64,25 +75,24 @@ class InvoiceService:
             return existing, False
         raise Conflict(f"invoice {document.invoiceId!r} exists with different content")
 
-    def ingest_object(self, account_id: str, key: str, body: bytes, received_at: str) -> dict[str, Any]:
-        """One object put under ``invoices/<account>/``: the invoice it holds, or why it is rejected.
-        The object itself is never changed or deleted; the outcome is recorded by key."""
+    def ingest_object(self, account_id: str, key: str, version: str, body: bytes, received_at: str) -> dict[str, Any]:
+        """One object version put under ``invoices/<account>/``: the invoice it holds, or why it is
+        rejected. The object itself is never changed or deleted; the outcome is recorded per key and
+        version (``version``: the event's sequencer), so a redelivered event records it once."""
         outcome: dict[str, Any] = {"key": key, "receivedAt": received_at, "invoiceId": None, "error": None}
         try:
             document = InvoiceDocument.model_validate(jsonio.loads(body))
-            digest = invoices.content_hash(document)
-            invoice, _ = self._create(account_id, document, key, digest)
+            invoices.validate_document(document, account_id)
+            invoice, _ = self._store_and_create(account_id, document, body)
             outcome.update(status="ACCEPTED", invoiceId=invoice.invoiceId)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             outcome.update(status="REJECTED", error=f"not a JSON document: {error}")
         except ValidationError as error:
             details = [FieldError.from_pydantic(problem).as_dict() for problem in error.errors()]
             outcome.update(status="REJECTED", error=details)
-        except ValidationFailed as error:
+        except (ValidationFailed, Conflict) as error:
             outcome.update(status="REJECTED", error=error.detail)
-        except Conflict as error:
-            outcome.update(status="REJECTED", error=error.detail)
-        self.repository.record_upload(account_id, outcome)
+        self.repository.record_upload(account_id, version, outcome)
         return outcome
 
     # --- reading --------------------------------------------------------------------------------
@@ -117,7 +127,7 @@ class InvoiceService:
         )
 
     def unmatch(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
-        def change(invoice: Invoice, now: datetime) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+        def change(invoice: Invoice, now: datetime) -> InvoiceWrite:
             invoices.require_draft(invoice, "unmatched")
             if invoice.matchStatus != "MATCHED":
                 raise Conflict(f"invoice {invoice.invoiceId!r} is not matched")
@@ -130,18 +140,25 @@ class InvoiceService:
     def submit(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
         settings = self.repository.get_settings(actor.account_id).settings
         return self._change(
-            actor, invoice_id, if_match, lambda invoice, now: (invoices.submit(invoice, settings, now), [])
+            actor, invoice_id, if_match, lambda invoice, now: InvoiceWrite(invoices.submit(invoice, settings, now))
         )
 
     def approve(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
-        return self._change(actor, invoice_id, if_match, lambda invoice, now: (invoices.approve(invoice, now), []))
+        return self._change(
+            actor, invoice_id, if_match, lambda invoice, now: InvoiceWrite(invoices.approve(invoice, now))
+        )
 
     def reject(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
-        """``SUBMITTED`` → ``REJECTED``: a matched invoice is unmatched and credited back in the same write."""
+        """``SUBMITTED`` → ``REJECTED``: a matched invoice is unmatched and credited back, a matched
+        credit memo's credit is reversed, in the same write."""
 
-        def change(invoice: Invoice, now: datetime) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+        def change(invoice: Invoice, now: datetime) -> InvoiceWrite:
             after = invoices.reject(invoice, now)
-            return self._credited_back(invoice, after) if invoice.matchStatus == "MATCHED" else (after, [])
+            if invoice.matchStatus != "MATCHED":
+                return InvoiceWrite(after)
+            if invoice.documentType == "CREDIT_MEMO":
+                return self._memo_reversed(invoice, after, now)
+            return self._credited_back(invoice, after)
 
         return self._change(actor, invoice_id, if_match, change)
 
@@ -149,27 +166,44 @@ class InvoiceService:
         for _ in range(_ATTEMPTS):
             invoice = self.get(actor.account_id, invoice_id)
             check_if_match(invoice.version, if_match, f"invoice {invoice_id!r}")
-            after, changes = change(invoice, self.clock())
+            after, changes, also = change(invoice, self.clock())
             if after is invoice:
                 return invoice
             after = numbered(after, changes)
             try:
-                self.repository.save_invoice_change(after, invoice.version, changes, actor)
+                self.repository.save_invoice_change(after, invoice.version, changes, actor, also=also)
             except (InvoiceChanged, PurchaseOrderChanged, StaleWrite):
                 continue  # moved meanwhile (the matcher, another user): decide again on fresh state
             return after
         raise Conflict(f"invoice {invoice_id!r} kept changing: retry")
 
-    def _credited_back(self, before: Invoice, after: Invoice) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+    def _credited_back(self, before: Invoice, after: Invoice) -> InvoiceWrite:
         """The credit that undoes ``before``'s match (nothing to move if its PO was deleted)."""
         assert before.match is not None  # noqa: S101
         po = self.repository.get_purchase_order(before.accountId, before.match.poId)
         if po is None:
-            return after, []
+            return InvoiceWrite(after)
         credits = ledger.credits_of(before, po)
         reason = after.unmatchedReason or "UNMATCHED"
-        change = po_movement(po, credits, after, action="INVOICE_UNMATCHED", reason=reason, alert_percents=[])
-        return after, [change]
+        return InvoiceWrite(
+            after, [po_movement(po, credits, after, action="INVOICE_UNMATCHED", reason=reason, alert_percents=[])]
+        )
+
+    def _memo_reversed(self, memo: Invoice, after: Invoice, now: datetime) -> InvoiceWrite:
+        """A rejected credit memo gives its credit back: the line items it credited are debited
+        again and its original holds that much again."""
+        assert memo.match is not None  # noqa: S101
+        assert memo.originalInvoiceId is not None  # noqa: S101
+        original = self.repository.get_invoice(memo.accountId, memo.originalInvoiceId)
+        po = self.repository.get_purchase_order(memo.accountId, memo.match.poId)
+        if original is None or po is None:
+            return InvoiceWrite(after)
+        movements = ledger.memo_reversal(memo, po)
+        change = po_movement(
+            po, movements, after, action="INVOICE_UNMATCHED", reason="CREDIT_MEMO_REJECTED", alert_percents=[]
+        )
+        original_after = invoices.credit_withdrawn(original, memo.match.amount, now)
+        return InvoiceWrite(after, [change], [(original_after, original.version)])
 
     @staticmethod
     def _require_no_credits(invoice: Invoice) -> None:
@@ -178,15 +212,13 @@ class InvoiceService:
         if invoice.creditedAmount > 0:
             raise Conflict("credit memos have been applied against this invoice: its match can no longer change")
 
-    def _rematch(
-        self, actor: Actor, invoice: Invoice, target: ManualMatch, now: datetime
-    ) -> tuple[Invoice, list[PurchaseOrderMovement]]:
+    def _rematch(self, actor: Actor, invoice: Invoice, target: ManualMatch, now: datetime) -> InvoiceWrite:
         """Credits the old line item and debits the chosen one in one step, under the account's rules."""
         invoices.require_draft(invoice, "rematched")
         self._require_no_credits(invoice)
         old = invoice.match
         if old is not None and (old.poId, old.lineItemId, old.lines) == (target.poId, target.lineItemId, None):
-            return invoice, []
+            return InvoiceWrite(invoice)
         po_ids = [target.poId] + ([old.poId] if old is not None and old.poId != target.poId else [])
         versioned, found = self.repository.settings_and_purchase_orders(invoice.accountId, po_ids)
         pos = {po.poId: po for po in found}
@@ -219,7 +251,7 @@ class InvoiceService:
                 po, credits + debits, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents
             )
             unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
-            return after, [dataclasses.replace(change, events=[unmatched_event, *change.events])]
+            return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])])
         changes = []
         if old_po is not None and credits:
             changes.append(
@@ -228,4 +260,4 @@ class InvoiceService:
         changes.append(
             po_movement(po, debits, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents)
         )
-        return after, changes
+        return InvoiceWrite(after, changes)

@@ -98,8 +98,15 @@ class Invoice(BaseModel):
 
 
 def content_hash(document: InvoiceDocument) -> str:
-    """Identifies a document's content, whatever its key, formatting or field order."""
-    canonical = json.dumps(document.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":"))
+    """Identifies a document's content, whatever its key, formatting or field order: amounts are
+    compared as money (``250`` is ``"250.00"``) and ``accountId`` (if valid, the uploader's own)
+    is left out."""
+    fields = document.model_dump(mode="json", exclude_none=True, exclude={"accountId"})
+    for name in ("subtotal", "tax", "total"):
+        fields[name] = format_amount(getattr(document, name), document.currency)
+    for line, parsed in zip(fields.get("lines", []), document.lines or [], strict=True):
+        line["amount"] = format_amount(parsed.amount, document.currency)
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -252,6 +259,11 @@ def apply_credit_memo(
     )  # fmt: skip
     original_after = _changed(original, now, creditedAmount=original.creditedAmount + amount)
     return memo_after, original_after
+
+
+def credit_withdrawn(original: Invoice, amount: Decimal, now: datetime) -> Invoice:
+    """The original once a credit memo against it is rejected."""
+    return _changed(original, now, creditedAmount=original.creditedAmount - amount)
 
 
 # --- approval -------------------------------------------------------------------------------------

@@ -64,6 +64,15 @@ def credit_memo_movements(original: Invoice, po: PurchaseOrder, amount: Decimal)
     return movements
 
 
+def memo_reversal(memo: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
+    """What undoes a credit memo: the line items it credited are debited again."""
+    assert memo.match is not None  # noqa: S101
+    return [
+        LineItemMovement(credit.lineItemId, credit.amount, _period(po, credit.lineItemId, memo.match.month), 0)
+        for credit in memo.match.debits
+    ]
+
+
 def creditable(original: Invoice) -> Decimal:
     return sum((held for _, held in remaining_debits(original)), ZERO)
 

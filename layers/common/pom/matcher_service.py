@@ -9,7 +9,7 @@ A PO that moved meanwhile comes back with the failed condition and the choice is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from pom import invoices, ledger
@@ -65,7 +65,7 @@ def po_movement(
     )
 
 
-def numbered(invoice: Invoice, changes: list[PurchaseOrderMovement]) -> Invoice:
+def numbered(invoice: Invoice, changes: Sequence[PurchaseOrderMovement]) -> Invoice:
     """Counts a transaction that writes ledger entries, so that their keys are new and unique."""
     if any(change.ledger is not None for change in changes):
         return invoice.model_copy(update={"movements": invoice.movements + 1})

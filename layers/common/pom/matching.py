@@ -175,7 +175,8 @@ def _candidates(pos: Iterable[PurchaseOrder], facts: InvoiceFacts, amount: Decim
         for item in po.lineItems:
             if _line_item_fits(item, facts.invoice_type, facts.issue_month):
                 available = available_balance(po, item, facts.issue_month)
-                covers = available is None or po.currency != facts.currency or amount <= available
+                # Untracked always covers; a PO in another currency cannot be debited, so it does not.
+                covers = available is None or (po.currency == facts.currency and amount <= available)
                 found.append(_Candidate(po, item, item.type == facts.invoice_type, available, covers))
     return found
 

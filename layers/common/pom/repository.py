@@ -11,7 +11,7 @@ Single-table layout (every read is a GetItem or a Query, never a Scan):
 - invoice: PK ``ACCT#<acct>``, SK ``INV#<invoiceId>``; GSI1 ``ACCT#<acct>#INV`` (all), GSI2
   ``ACCT#<acct>#INV#<matchStatus>``, GSI3 ``ACCT#<acct>#POINV#<poId>`` (matched to that PO), each by creation.
 - ledger entry (one per balance movement, immutable): PK ``ACCT#<acct>#LEDGER#<poId>``, SK ``<invoiceId>#<n>``.
-- invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key>``; GSI1/GSI2 by status, by arrival.
+- invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key and version>``; GSI1/GSI2 by status, by arrival.
 - balance alert due: PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>`` (first crossing kept).
 
 Keys end with the user-chosen id, so no two ids share a key. The audit trail has a partition of
@@ -707,10 +707,10 @@ class Repository:
 
     # --- uploads --------------------------------------------------------------------------------
 
-    def record_upload(self, account_id: str, upload: dict[str, Any]) -> None:
-        """The outcome of one S3 object (``key``, ``status``, ``invoiceId``, ``error``, ``receivedAt``);
-        recording the same key again overwrites it with the same outcome."""
-        digest = hashlib.sha256(upload["key"].encode()).hexdigest()
+    def record_upload(self, account_id: str, version: str, upload: dict[str, Any]) -> None:
+        """The outcome of one S3 object version (``key``, ``status``, ``invoiceId``, ``error``,
+        ``receivedAt``); recording the same version again overwrites it with the same outcome."""
+        digest = hashlib.sha256(f"{upload['key']}#{version}".encode()).hexdigest()
         received = f"{upload['receivedAt']}#{digest[:16]}"
         item = {
             **upload,
