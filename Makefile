@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requi
 help:
 	@echo "make local   run the API on http://127.0.0.1:$${PORT:-3000} with AWS emulated in-process"
 	@echo "make test    lint (ruff, cfn-lint + serverless rules) and run every test"
-	@echo "make bench   print the cold-start import ratio of each handler against boto3"
+	@echo "make bench   print each handler's cold-start import ratio to boto3 and the matcher's DynamoDB cost"
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -38,6 +38,7 @@ unit integration e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/match_cost.py
 
 # Rewrites events/ from the event builder the runner uses (the tests check they still match it).
 events: $(STAMP)

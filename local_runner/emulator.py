@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local_runner import moto_transactions
+from local_runner import moto_speedups
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
@@ -18,7 +18,7 @@ from local_runner.template import (
     resources_of_type,
 )
 
-moto_transactions.install()
+moto_speedups.install()
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"

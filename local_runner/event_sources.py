@@ -22,7 +22,7 @@ from typing import Any
 from local_runner.delivery import Activity, Delivery, Invoker, Log, stderr_log
 from local_runner.queues import QueueDelivery
 from local_runner.streams import StreamDelivery
-from local_runner.template import function_events, resolve
+from local_runner.template import FunctionEvent, function_events, resolve
 
 POLL_INTERVAL_SECONDS = 0.2
 DRAIN_TIMEOUT_SECONDS = 60.0
@@ -49,13 +49,23 @@ class EventSources:
         *,
         log: Log | None = None,
         session_kwargs: dict[str, Any] | None = None,
+        starting_position: str | None = None,
     ) -> EventSources:
         """One delivery per ``DynamoDB``/``SQS`` event of the functions in ``invokers``; ``log`` gets
-        one line per batch; ``session_kwargs`` go to the boto3 clients (e.g. ``endpoint_url``)."""
+        one line per batch; ``session_kwargs`` go to the boto3 clients (e.g. ``endpoint_url``);
+        ``starting_position`` (``LATEST``) replaces the template's for streams, as a new consumer
+        that only wants records written from now on."""
         activity = Activity()
+
+        def properties(event: FunctionEvent) -> dict[str, Any]:
+            resolved = resolve(event.properties, references)
+            if starting_position and "StartingPosition" in resolved:
+                resolved["StartingPosition"] = starting_position
+            return resolved
+
         deliveries = [
             delivery_type(
-                dataclasses.replace(event, properties=resolve(event.properties, references)),
+                dataclasses.replace(event, properties=properties(event)),
                 invokers[event.function],
                 activity=activity,
                 log=log,

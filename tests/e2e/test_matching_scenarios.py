@@ -438,9 +438,8 @@ def test_9_the_same_invoice_with_amounts_as_json_numbers_is_the_same_content(run
     assert as_numbers.json()["subtotal"] == "250.00"
 
 
-def test_10_invoices_put_in_the_bucket(runner: Runner):
-    client = Client(runner)
-    client.create_po("PO-S3", [line_item("1", "ALL", "1000.00")])
+def emulator_s3(runner: Runner) -> tuple[dict[str, Any], Any]:
+    """The runner's /_local/info and an S3 client on its emulator."""
     info = requests.get(f"{runner.base_url}/_local/info", timeout=TIMEOUT).json()
     s3 = boto3.client(
         "s3",
@@ -449,6 +448,13 @@ def test_10_invoices_put_in_the_bucket(runner: Runner):
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
+    return info, s3
+
+
+def test_10_invoices_put_in_the_bucket(runner: Runner):
+    client = Client(runner)
+    client.create_po("PO-S3", [line_item("1", "ALL", "1000.00")])
+    info, s3 = emulator_s3(runner)
     bucket, prefix = info["invoiceBucket"], f"invoices/{client.account}"
     valid = json.dumps(invoice_document("INV-S3", "120.00", "2026-11-03")).encode()
     s3.put_object(Bucket=bucket, Key=f"{prefix}/a.json", Body=valid)
@@ -484,14 +490,7 @@ def test_10_invoices_put_in_the_bucket(runner: Runner):
 
 def test_10_the_document_link_still_serves_the_original_after_the_object_is_overwritten(runner: Runner):
     client = Client(runner)
-    info = requests.get(f"{runner.base_url}/_local/info", timeout=TIMEOUT).json()
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=info["awsEndpoint"],
-        region_name=info["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    info, s3 = emulator_s3(runner)
     key = f"invoices/{client.account}/x.json"
     original = invoice_document("INV-OVERWRITTEN", "100.00", "2026-05-01")
     s3.put_object(Bucket=info["invoiceBucket"], Key=key, Body=json.dumps(original).encode())

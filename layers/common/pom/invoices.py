@@ -8,17 +8,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from pom.errors import Conflict, FieldError, ValidationFailed
 from pom.matching import Decision, InvoiceFacts, exceeds_beyond_tolerance
 from pom.models import AccountSettings, InvoiceDocument, MatchingSettings
 from pom.money import ZERO, check_minor_units, format_amount
-from pom.purchase_orders import display_timestamp, precise_timestamp
+from pom.purchase_orders import STORED, display_timestamp, precise_timestamp
 
 
 class InvoiceLine(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STORED
 
     lineNumber: int
     description: str | None = None
@@ -27,7 +27,7 @@ class InvoiceLine(BaseModel):
 
 
 class MatchLine(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STORED
 
     lineNumber: int
     lineItemId: str
@@ -39,7 +39,7 @@ class MatchLine(BaseModel):
 class Match(BaseModel):
     """Where an invoice went, with the figures its flags were decided from."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = STORED
 
     poId: str
     lineItemId: str | None
@@ -57,7 +57,7 @@ class Match(BaseModel):
 
 
 class Invoice(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STORED
 
     accountId: str
     invoiceId: str

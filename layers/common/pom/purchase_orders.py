@@ -23,10 +23,13 @@ from pom.money import ZERO, check_minor_units, format_amount
 from pom.months import month_count, month_is_over, months_between
 
 Loc = tuple[str | int, ...]
+# Stored state, read back from DynamoDB: attributes the model does not know are ignored, and its
+# validator is built on first use, so a cold start pays only for the models its request reads.
+STORED = ConfigDict(extra="ignore", defer_build=True)
 
 
 class LineItem(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STORED
 
     lineItemId: str
     type: str
@@ -52,7 +55,7 @@ class LineItem(BaseModel):
 
 
 class PurchaseOrder(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STORED
 
     accountId: str
     poId: str

@@ -1,6 +1,12 @@
-"""A transaction cost that does not grow with the table, for the emulator (moto 5.2.5, pinned).
+"""Request costs that do not grow with the table, for the emulator (moto 5.2.5, pinned).
 
-moto's ``transact_write_items`` backs up every table a transaction touches with a deep copy, once
+Two of moto's DynamoDB operations cost the whole table, whatever they touch, which makes local mode
+and the tests slow down as data accumulates (the emulator's cost, not the service's):
+
+**Queries.** A query on the table's own key walks and sorts every item of the table to find one
+partition. Here a base-table query is handed just its partition; index queries are unchanged.
+
+**Transactions.** moto's ``transact_write_items`` backs up every table a transaction touches with a deep copy, once
 per item of the transaction, so that it can roll back. Each transaction then costs the whole
 table: at a few thousand items, matching one invoice takes seconds and a few hundred invoices
 take minutes, which is the emulator's cost, not the service's.
@@ -15,11 +21,13 @@ items, two operations on one item) go to moto's implementation unchanged. Applie
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import TransactionCanceledException
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 _moto_transact_write_items = DynamoDBBackend.transact_write_items
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
@@ -108,5 +116,29 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         _moto_transact_write_items(self, transact_items)
 
 
+_moto_query = Table.query
+_moto_all_items = Table.all_items
+_partition = threading.local()  # the partition a base-table query in this thread reads
+
+
+def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    _partition.of = (self, hash_key) if index_name is None and self.range_key_attr else None
+    try:
+        return _moto_query(self, hash_key, *args, **kwargs)
+    finally:
+        _partition.of = None
+
+
+def all_items(self: Table) -> list[Any]:
+    """Inside a base-table query, only the queried partition (sorted as moto sorts it)."""
+    hint = getattr(_partition, "of", None)
+    if hint is None or hint[0] is not self:
+        return _moto_all_items(self)
+    return sorted(self.items.get(hint[1], {}).values(), key=lambda item: item.range_key)
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
