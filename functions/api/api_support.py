@@ -79,17 +79,20 @@ def invoice_id_from_path(raw: str) -> str:
 
 
 def invoice_response(invoice: Invoice, status_code: int = 200) -> Response:
-    headers = {"ETag": f'"{invoice.version}"'}
-    if status_code in (201, 202):
-        headers["Location"] = f"/invoices/{invoice.invoiceId}"
-    return Response(status_code, "application/json", invoice_view(invoice), headers)
+    return _resource_response(invoice_view(invoice), invoice.version, status_code, f"/invoices/{invoice.invoiceId}")
 
 
 def po_response(po: PurchaseOrder, status_code: int = 200) -> Response:
-    headers = {"ETag": f'"{po.version}"'}
-    if status_code == 201:
-        headers["Location"] = f"/purchase-orders/{quote(po.poId, safe='')}"
-    return Response(status_code, "application/json", purchase_order_view(po), headers)
+    location = f"/purchase-orders/{quote(po.poId, safe='')}"
+    return _resource_response(purchase_order_view(po), po.version, status_code, location)
+
+
+def _resource_response(view: dict[str, Any], version: int, status_code: int, location: str) -> Response:
+    """A resource as it now stands, with its version as the ETag (and where it lives, once created)."""
+    headers = {"ETag": f'"{version}"'}
+    if status_code in (201, 202):
+        headers["Location"] = location
+    return Response(status_code, "application/json", view, headers)
 
 
 def json_response(document: Any, status_code: int = 200) -> Response:

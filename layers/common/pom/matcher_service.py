@@ -76,7 +76,6 @@ class MatcherService:
     def __init__(self, repository: Repository, clock: Callable[[], datetime] = utc_now):
         self.repository = repository
         self.clock = clock
-        self.actor = Actor(account_id="", name=SYSTEM)
 
     def process(self, invoice: Invoice) -> str:
         """Matches one PENDING invoice (or applies one credit memo) exactly once; returns the outcome."""

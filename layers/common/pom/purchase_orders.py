@@ -365,8 +365,9 @@ def line_item_view(po: PurchaseOrder, item: LineItem) -> dict[str, Any]:
     }
 
 
-def editable_view(po: PurchaseOrder) -> dict[str, Any]:
-    """The fields a user sets, as JSON: what audit entries compare."""
+def editable_view(po: PurchaseOrder, line_items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The fields a user sets, as JSON: what audit entries compare (``line_items``: richer views of
+    the line items, when the caller has them already)."""
     return {
         "billTo": po.billTo,
         "shipTo": po.shipTo,
@@ -377,7 +378,7 @@ def editable_view(po: PurchaseOrder) -> dict[str, Any]:
         "contacts": po.contacts,
         "balanceTracking": po.balanceTracking,
         "description": po.description,
-        "lineItems": [_line_item_fields(po, item) for item in po.lineItems],
+        "lineItems": line_items if line_items is not None else [_line_item_fields(po, i) for i in po.lineItems],
     }
 
 
@@ -392,8 +393,7 @@ def purchase_order_view(po: PurchaseOrder) -> dict[str, Any]:
         "poId": po.poId,
         "status": po.status,
         "paymentTerms": po.paymentTerms,
-        **editable_view(po),
-        "lineItems": line_items,
+        **editable_view(po, line_items),
         "totalAmount": _money(po, total),
         "invoicedAmount": _money(po, invoiced),
         "balance": _money(po, total - invoiced if total is not None and invoiced is not None else None),
