@@ -100,10 +100,10 @@ def main() -> int:
     if arguments.json:
         print(json.dumps(rows))
     else:
-        print(f"{'function':<16}{'module':<16}{'import ms':>10}{'boto3 ms':>10}{'ratio':>8}{'bar':>6}")
+        print(f"{'function':<18}{'module':<18}{'import ms':>10}{'boto3 ms':>10}{'ratio':>8}{'bar':>6}")
         for row in rows:
             print(
-                f"{row['function']:<16}{row['module']:<16}{row['handler_ms']:>10}{row['boto3_ms']:>10}"
+                f"{row['function']:<18}{row['module']:<18}{row['handler_ms']:>10}{row['boto3_ms']:>10}"
                 f"{row['ratio']:>8}{row['bar']:>6}"
             )
             print("  self time by package (ms): " + ", ".join(f"{name} {ms}" for name, ms in row["biggest"]))

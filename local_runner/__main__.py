@@ -20,11 +20,15 @@ def main() -> int:
     api = LocalApi(emulator, parameters)
     server = make_server(api, port)
     api.event_sources.start()
+    if os.environ.get("LOCAL_SCHEDULE", "clock") != "manual":
+        api.schedules.start()
     host, bound_port = server.server_address[:2]
     sources = ", ".join(f"{d.event.function} <- {d.event.name}" for d in api.event_sources.deliveries)
     print(f"Purchase Order Management, local mode: http://{host}:{bound_port}", flush=True)
     print(f"  AWS emulator (moto): {emulator.endpoint}   table: {emulator.resources['Table']}", flush=True)
     print(f"  polling: {sources}", flush=True)
+    for schedule in api.schedules.schedules:
+        print(f"  schedule: {schedule.function} <- {schedule.name} {schedule.expression}", flush=True)
     print(f"  try: curl -H 'Authorization: Bearer local:acme' http://{host}:{bound_port}/purchase-orders", flush=True)
     try:
         server.serve_forever()
@@ -33,6 +37,7 @@ def main() -> int:
     finally:
         server.server_close()
         api.event_sources.stop()
+        api.schedules.stop()
         emulator.stop()
     return 0
 

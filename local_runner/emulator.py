@@ -10,15 +10,17 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local_runner import moto_speedups
+from local_runner import moto_speedups, outbox
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
+    function_environment,
     queue_attributes,
     resources_of_type,
 )
 
 moto_speedups.install()
+outbox.install()
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"
@@ -36,7 +38,8 @@ FAKE_CREDENTIALS = {
 
 
 def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, str]:
-    """Creates the template's table, every queue and the invoice bucket with its notifications.
+    """Creates the template's table, every queue, the invoice bucket with its notifications, and
+    verifies the notification sender in SES (as the deployer must, once).
 
     Returns the references (``local_runner.template``): ``{"Table": name, "Table.StreamArn": arn,
     "InvoiceUploadQueue": url, "InvoiceUploadQueue.Arn": arn, ...}``. Queues are named by their
@@ -58,6 +61,8 @@ def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, 
     s3.put_bucket_notification_configuration(
         Bucket=INVOICE_BUCKET, NotificationConfiguration=bucket_notification_configuration("InvoiceBucket", references)
     )
+    sender = function_environment("SchedulerFunction", references)["NOTIFICATION_SENDER"]
+    boto3.client("ses", **kwargs).verify_email_identity(EmailAddress=sender)
     return references
 
 

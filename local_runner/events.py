@@ -81,3 +81,18 @@ class LambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 10_000
+
+
+def scheduled_event(moment: str, rule_arn: str) -> dict[str, Any]:
+    """An EventBridge (Scheduler) event as a schedule delivers it at ``moment`` (ISO-8601 UTC)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "123456789012",
+        "time": moment,
+        "region": "us-east-1",
+        "resources": [rule_arn],
+        "detail": {},
+    }

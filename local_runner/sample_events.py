@@ -11,10 +11,11 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from local_runner.events import api_gateway_event, local_claims
+from local_runner.events import api_gateway_event, local_claims, scheduled_event
 from local_runner.template import ROOT, find_route
 
 EVENTS_DIR = ROOT / "events" / "api"
+SCHEDULED_EVENT = ROOT / "events" / "schedule" / "daily_run.json"
 SAMPLE_ACCOUNT = "acme"
 
 _PO = {
@@ -142,6 +143,14 @@ def capture_pipeline_events() -> dict[str, dict[str, Any]]:
     return captured
 
 
+def scheduled_sample() -> dict[str, Any]:
+    """The daily schedule's event on the first run of December 2026 (every November PO expires)."""
+    event = scheduled_event(
+        "2026-12-01T00:15:00Z", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/po-expiry"
+    )
+    return {**event, "id": "5f1c1a9e-6a49-4c58-9d2e-3a1f0b7c2d10"}  # fixed, so the file does not churn
+
+
 def main() -> None:
     EVENTS_DIR.mkdir(parents=True, exist_ok=True)
     for sample in SAMPLES:
@@ -153,6 +162,9 @@ def main() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
+    SCHEDULED_EVENT.parent.mkdir(parents=True, exist_ok=True)
+    SCHEDULED_EVENT.write_text(json.dumps(scheduled_sample(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {SCHEDULED_EVENT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -10,14 +10,19 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from local_runner import outbox
+from local_runner.console import console_file
 from local_runner.delivery import stderr_log
 from local_runner.emulator import REGION, Emulator
 from local_runner.event_sources import DrainTimeout, EventSources
 from local_runner.events import LambdaContext, api_gateway_event, local_claims
+from local_runner.schedule import Schedules
 from local_runner.template import find_route, function_environment, function_handler, resources_of_type
 
 _BEARER = re.compile(r"^Bearer local:([A-Za-z0-9_-]{1,64})$")
@@ -53,23 +58,46 @@ class LocalApi:
         }
         invokers = {logical_id: function.invoke for logical_id, function in self.functions.items()}
         self.event_sources = EventSources.from_template(emulator.resources, invokers, log=stderr_log)
+        self.schedules = Schedules(emulator.resources, parameters or {}, invokers, log=stderr_log)
 
-    def local_endpoint(self, method: str, path: str) -> tuple[int, Any] | None:
+    def local_endpoint(self, method: str, path: str, body: str | None) -> tuple[int, Any] | None:
         """The development-only endpoints of the contract's local mode, and the OpenAPI document."""
-        if method == "GET" and path == "/_local/info":
-            return 200, {
-                "awsEndpoint": self.emulator.endpoint,
-                "region": REGION,
-                "invoiceBucket": self.emulator.resources["InvoiceBucket"],
-            }
-        if method == "GET" and path == "/openapi.json":
-            return 200, self.functions["ApiFunction"].module.openapi_document()
-        if method == "POST" and path == "/_local/drain":
-            try:
-                return 200, {"drained": True, **self.event_sources.drain()}
-            except DrainTimeout as timeout:
-                return _problem(504, "Gateway Timeout", str(timeout))
-        return None
+        endpoints: dict[tuple[str, str], Callable[[str | None], tuple[int, Any]]] = {
+            ("GET", "/_local/info"): lambda _: (200, self._info()),
+            ("GET", "/openapi.json"): lambda _: (200, self.functions["ApiFunction"].module.openapi_document()),
+            ("POST", "/_local/drain"): lambda _: self._drain(),
+            ("POST", "/_local/schedule"): self._run_schedules,
+            ("GET", "/_local/outbox"): lambda _: (200, {"items": outbox.sent_messages()}),
+        }
+        endpoint = endpoints.get((method, path))
+        return endpoint(body) if endpoint else None
+
+    def _info(self) -> dict[str, str]:
+        return {
+            "awsEndpoint": self.emulator.endpoint,
+            "region": REGION,
+            "invoiceBucket": self.emulator.resources["InvoiceBucket"],
+        }
+
+    def _drain(self) -> tuple[int, Any]:
+        try:
+            return 200, {"drained": True, **self.event_sources.drain()}
+        except DrainTimeout as timeout:
+            return _problem(504, "Gateway Timeout", str(timeout))
+
+    def _run_schedules(self, body: str | None) -> tuple[int, Any]:
+        """Runs the scheduled functions as of ``{"time": ISO-8601}`` (default: now); the job's summary."""
+        try:
+            document = json.loads(body or "{}")
+            moment = datetime.fromisoformat(document.get("time") or datetime.now(UTC).isoformat())
+        except (ValueError, TypeError, AttributeError) as error:
+            return _problem(422, "Unprocessable Entity", f'send {{"time": "2026-12-01T00:00:00Z"}}: {error}')
+        if moment.tzinfo is None:
+            return _problem(422, "Unprocessable Entity", "time: give a time zone, e.g. 2026-12-01T00:00:00Z")
+        runs = self.schedules.run(moment)
+        if len(runs) == 1:
+            return 200, runs[0]["result"]
+        return 200, {"runs": runs}
 
 
 def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, Any]]:
@@ -84,7 +112,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         started = time.perf_counter()
         status, headers, body = self._respond()
-        payload = body.encode("utf-8")
+        payload = body if isinstance(body, bytes) else body.encode("utf-8")
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() not in ("content-length", "connection"):
@@ -96,14 +124,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         elapsed = (time.perf_counter() - started) * 1000
         sys.stderr.write(f'{self.address_string()} "{self.command} {self.path}" {status} {elapsed:.1f}ms\n')
 
-    def _respond(self) -> tuple[int, dict[str, str], str]:
+    def _respond(self) -> tuple[int, dict[str, str], str | bytes]:  # noqa: PLR0911 - one return per kind of answer
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             return self._json(*_problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes"))
         body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
-        local = self.api.local_endpoint(self.command, split.path)
+        static = console_file(self.command, split.path)
+        if static is not None:
+            return static
+        local = self.api.local_endpoint(self.command, split.path, body)
         if local is not None:
             return self._json(*local)
         matched = find_route(self.command, split.path)

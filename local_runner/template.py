@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -218,11 +219,13 @@ def function_environment(
         **(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})),
         **(resource(logical_id)["Properties"].get("Environment", {}).get("Variables", {})),
     }
-    parameters = {
-        **{name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()},
-        **(parameters or {}),
-    }
-    return {name: str(value) for name, value in resolve(variables, references, parameters).items()}
+    return {name: str(value) for name, value in resolve(variables, references, parameter_values(parameters)).items()}
+
+
+def parameter_values(parameters: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The template's parameters: ``parameters`` given, else their defaults."""
+    defaults = {name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()}
+    return {**defaults, **(parameters or {})}
 
 
 def function_handler(logical_id: str) -> tuple[Path, str, str]:

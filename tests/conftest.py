@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from moto import mock_aws
 
+from local_runner import outbox
 from local_runner.emulator import FAKE_CREDENTIALS, create_resources
 from local_runner.events import LambdaContext, api_gateway_event, local_claims
 from local_runner.template import find_route, function_environment
@@ -35,6 +36,11 @@ def aws() -> Iterator[dict[str, str]]:
         yield resources
 
 
+def mails_to(address: str) -> list[dict[str, Any]]:
+    """The e-mails the emulated SES accepted for ``address``, oldest first."""
+    return [message for message in outbox.sent_messages() if address in message["to"]]
+
+
 @pytest.fixture(scope="session")
 def api_handler(aws: dict[str, str]) -> Any:
     import api_handler as module
@@ -48,10 +54,15 @@ def pipeline(aws: dict[str, str], api_handler: Any) -> Any:
     delivers everything pending (synchronously, no threads)."""
     import ingest_handler
     import matcher_handler
+    import notifier_handler
 
     from local_runner.event_sources import EventSources
 
-    invokers = {"MatcherFunction": handler_invoker(matcher_handler), "IngestFunction": handler_invoker(ingest_handler)}
+    invokers = {
+        "MatcherFunction": handler_invoker(matcher_handler),
+        "IngestFunction": handler_invoker(ingest_handler),
+        "NotifierFunction": handler_invoker(notifier_handler),
+    }
     return EventSources.from_template(aws, invokers)
 
 

@@ -113,14 +113,19 @@ def raw_error_response(error: ServiceError) -> dict[str, Any]:
     }
 
 
+# Whatever the route: a body that is not JSON (400), no account claim (401) and a body over the limit (413)
+# are refused before routing, and a parameter or body that fails validation is a 422 in the same shape.
+_EVERY_ROUTE_ERRORS = (400, 401, 413, 422)
+
+
 def documented(success: int, model: type | None, *errors: int) -> dict[int, dict[str, Any]]:
-    """The ``responses`` of a route for the OpenAPI document."""
+    """The ``responses`` of a route for the OpenAPI document (no ``model``: no body, as for a 204)."""
     described: dict[int, dict[str, Any]] = {
-        success: {"description": "Success"}
+        success: {"description": "Success", "content": {}}
         if model is None
         else {"description": "Success", "content": {"application/json": {"model": model}}}
     }
-    for status in (401, *errors):
+    for status in (*_EVERY_ROUTE_ERRORS, *errors):
         described[status] = {
             "description": _ERROR_TITLES[status],
             "content": {"application/json": {"model": ErrorBody}},

@@ -44,7 +44,11 @@ def _page(page: Page) -> Response:
     return json_response({"items": [invoice_view(invoice) for invoice in page.items], "nextToken": page.next_token})
 
 
-@router.post("/invoices", tags=TAGS, responses=documented(202, InvoiceOut, 400, 409, 413, 422))
+# The same document uploaded again is answered with the existing invoice (200), not a new one (202).
+_UPLOADED_BEFORE = {200: {"description": "Uploaded before", "content": {"application/json": {"model": InvoiceOut}}}}
+
+
+@router.post("/invoices", tags=TAGS, responses={**documented(202, InvoiceOut, 409), **_UPLOADED_BEFORE})
 def upload_invoice(body: Annotated[InvoiceDocument, Body()]):
     """202 with the new invoice (PENDING, matched shortly); 200 with the existing one if the same
     document was uploaded before; 409 if the id exists with other content."""
@@ -55,7 +59,7 @@ def upload_invoice(body: Annotated[InvoiceDocument, Body()]):
     return invoice_response(invoice, 202 if created else 200)
 
 
-@router.get("/invoices", tags=TAGS, responses=documented(200, InvoicePage, 422))
+@router.get("/invoices", tags=TAGS, responses=documented(200, InvoicePage))
 def list_invoices(
     match_status: Annotated[MatchStatus | None, Query(alias="matchStatus")] = None,
     approval_status: Annotated[ApprovalStatus | None, Query(alias="approvalStatus")] = None,
@@ -80,7 +84,7 @@ def invoice_document(invoiceId: str):  # noqa: N803
     return json_response(invoice_service.document_link(account_id, invoice_id_from_path(invoiceId)))
 
 
-@router.put("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, InvoiceOut, 400, 404, 409, 412, 422))
+@router.put("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))
 def rematch_invoice(invoiceId: str, body: Annotated[ManualMatch, Body()], if_match: IfMatch = None):  # noqa: N803
     invoice = invoice_service.rematch(actor_of(router.current_event), invoice_id_from_path(invoiceId), body, if_match)
     return invoice_response(invoice)
@@ -113,7 +117,7 @@ def purchase_order_invoices(poId: str, limit: Limit = 50, next_token: NextToken 
     return _page(invoice_service.of_purchase_order(account_id, po_id_from_path(poId), limit, next_token))
 
 
-@router.get("/invoice-uploads", tags=TAGS, responses=documented(200, InvoiceUploadPage, 422))
+@router.get("/invoice-uploads", tags=TAGS, responses=documented(200, InvoiceUploadPage))
 def invoice_uploads(
     status: Annotated[Literal["ACCEPTED", "REJECTED"] | None, Query()] = None,
     limit: Limit = 50,

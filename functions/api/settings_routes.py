@@ -20,7 +20,7 @@ def get_settings():
     return json_response(settings_view(service.get_settings(actor_of(router.current_event).account_id)))
 
 
-@router.put("/settings", tags=TAGS, responses=documented(200, AccountSettings, 400, 413, 422))
+@router.put("/settings", tags=TAGS, responses=documented(200, AccountSettings))
 def put_settings(body: Annotated[AccountSettings, Body()]):
     saved = service.put_settings(actor_of(router.current_event).account_id, body)
     return json_response(settings_view(saved))

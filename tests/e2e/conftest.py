@@ -47,7 +47,8 @@ class Runner:
 def start_runner(log_path: Path) -> Runner:
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.update({"PORT": str(port), "PYTHONUNBUFFERED": "1"})
+    # The tests set the scheduled job's time themselves (POST /_local/schedule), never the wall clock.
+    environment.update({"PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE": "manual"})
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "local_runner"],

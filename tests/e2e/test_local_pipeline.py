@@ -297,7 +297,7 @@ def own_stream(aws: dict[str, str]) -> Iterator[OwnStream]:
     table = dynamodb.create_table(**{**arguments, "DeletionProtectionEnabled": False})["TableDescription"]
     url = sqs.create_queue(QueueName=f"pipeline-failures-{suffix}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    (template_event,) = function_events("DynamoDB")
+    (template_event,) = [event for event in function_events("DynamoDB") if event.function == "MatcherFunction"]
     references = {**aws, "Table.StreamArn": table["LatestStreamArn"], "MatcherFailureQueue.Arn": arn}
     yield OwnStream(
         table["TableName"],
@@ -413,7 +413,7 @@ def test_retrying_forever_makes_one_attempt_per_call(own_stream: OwnStream):
 
 
 def test_the_matcher_filter_passes_pending_invoice_inserts_and_modifies_only():
-    (event,) = function_events("DynamoDB")
+    (event,) = [event for event in function_events("DynamoDB") if event.function == "MatcherFunction"]
     passes = record_filter(event.properties["FilterCriteria"])
 
     def record(event_name: str, **image: str) -> dict[str, Any]:

@@ -154,8 +154,11 @@ def test_match_records_explanation_ledger_and_audit(client: ApiClient, pipeline:
     assert client.get("/invoices", query={"poId": "USAGE-PO", "matchStatus": "MATCHED"}).body["items"]
     assert ledger_total(client.account_id, "USAGE-PO") == Decimal("400.00")
     history = client.get(po_path("USAGE-PO", "history")).body["items"]
-    assert (history[0]["action"], history[0]["actor"]) == ("INVOICE_MATCHED", "system")
-    assert history[0]["details"]["movements"] == [{"lineItemId": "7", "month": None, "amount": "400.00"}]
+    assert [(entry["action"], entry["actor"]) for entry in history[:2]] == [
+        ("NOTIFIED", "system"),  # the 75% balance alert (the contact was mailed after the match)
+        ("INVOICE_MATCHED", "system"),
+    ]
+    assert history[1]["details"]["movements"] == [{"lineItemId": "7", "month": None, "amount": "400.00"}]
     assert alert_due(aws, client.account_id, "USAGE-PO", 75)  # 80% reached
     assert not alert_due(aws, client.account_id, "USAGE-PO", 100)
     client.post("/invoices", invoice("INV-2", subtotal="200.00"))  # the exact type, exceeding: still first

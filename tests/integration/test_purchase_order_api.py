@@ -533,7 +533,7 @@ def test_new_pos_copy_the_current_settings(client: ApiClient, aws: dict[str, str
 
     bill_to = {"name": "Acme", "line1": "1 Main St", "city": "Paris", "country": "FR"}
     other = AccountSettings.model_validate({"currency": "EUR", "paymentTerms": "Net 60", "billTo": bill_to})
-    Repository(aws["Table"], boto3.client("dynamodb")).put_settings(client.account_id, other)
+    Repository(aws["Table"], boto3.client("dynamodb")).put_settings(client.account_id, other, "2026-01-01T00:00:00Z")
     po = client.post("/purchase-orders", purchase_order("AFTER")).body
     assert (po["currency"], po["paymentTerms"], po["billTo"]["city"]) == ("EUR", "Net 60", "Paris")
     assert client.post("/purchase-orders", purchase_order("USD", currency="USD")).body["currency"] == "USD"

@@ -177,7 +177,7 @@ def test_only_the_invoice_bucket_may_notify_the_upload_queue_without_a_cycle():
     assert "${InvoiceBucket" not in policy
 
 
-def test_ingest_and_matcher_policies_are_least_privilege():
+def test_ingest_matcher_scheduler_and_notifier_policies_are_least_privilege():
     expected = {
         "IngestFunction": {"s3:GetObject", "s3:PutObject", "dynamodb:PutItem"},
         "MatcherFunction": {
@@ -187,6 +187,16 @@ def test_ingest_and_matcher_policies_are_least_privilege():
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
         },
+        "SchedulerFunction": {
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "ses:SendEmail",
+        },
+        "NotifierFunction": {"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail"},
     }
     for function, actions in expected.items():
         statements = _statements(function)
@@ -223,3 +233,22 @@ def test_invoices_matched_to_a_po_have_an_index():
     assert index["Projection"] == {"ProjectionType": "ALL"}
     assert {"AttributeName": "GSI3PK", "AttributeType": "S"} in table["AttributeDefinitions"]
     assert {"AttributeName": "GSI3SK", "AttributeType": "S"} in table["AttributeDefinitions"]
+
+
+def test_mail_is_sent_only_from_the_configured_sender():
+    for function in ("SchedulerFunction", "NotifierFunction"):
+        (statement,) = [st for st in _statements(function) if _actions(st) == ["ses:SendEmail"]]
+        assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "NotificationSender"}}}
+        assert all("identity/" in json.dumps(arn) for arn in statement["Resource"])
+    schedule = resource("SchedulerFunction")["Properties"]["Events"]["ExpirySchedule"]
+    assert schedule["Properties"]["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    notices = resource("NotifierFunction")["Properties"]["Events"]["NoticeStream"]["Properties"]
+    assert notices["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["NotificationFailureQueue", "Arn"]
+    }
+
+
+def test_the_schedule_index_is_keys_only():
+    table = resource("Table")["Properties"]
+    (index,) = [index for index in table["GlobalSecondaryIndexes"] if index["IndexName"] == "GSI4"]
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}  # balance updates never write to it

@@ -15,6 +15,8 @@ class ServiceConfig(BaseModel):
     invoice_bucket: str = Field(alias="INVOICE_BUCKET", min_length=3, max_length=63)
     # API Gateway allows 10 MB; no PO or invoice document comes near this.
     max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    # The From address of notification e-mails, a verified SES identity (template parameter).
+    notification_sender: str = Field(alias="NOTIFICATION_SENDER", pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class ConfigError(RuntimeError):

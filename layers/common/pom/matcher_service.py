@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from pom import invoices, ledger
+from pom import invoices, ledger, notifications
 from pom.invoices import Invoice
 from pom.ledger import LineItemMovement
 from pom.matching import select
 from pom.models import AccountSettings
 from pom.months import utc_now
-from pom.purchase_orders import AuditEvent, PurchaseOrder
+from pom.purchase_orders import AuditEvent, PurchaseOrder, purchase_order_view
 from pom.repository import (
+    SYSTEM,
     Actor,
     InvoiceChanged,
     PurchaseOrderChanged,
@@ -27,7 +28,6 @@ from pom.repository import (
     Repository,
 )
 
-SYSTEM = "system"
 _ATTEMPTS = 8
 
 
@@ -45,7 +45,7 @@ def po_movement(
     alert_percents: list[int],
 ) -> PurchaseOrderMovement:
     """A PO's part of an invoice change: the balances, an audit entry, a ledger entry if money moved,
-    and the balance alerts the movement makes due."""
+    and the balance alerts the movement makes due (rendered with the balances it leaves)."""
     after = ledger.apply(po, movements)
     moved = ledger.ledger_details(movements, po.currency)
     debiting = any(movement.amount > 0 for movement in movements)
@@ -56,12 +56,16 @@ def po_movement(
         "lineItems": [movement.line_item_id for movement in movements],
         "movements": moved,
     }
+    crossed = ledger.crossed_thresholds(po, after, alert_percents) if debiting else []
+    view = purchase_order_view(after) if crossed else {}
+    at = datetime.fromisoformat(invoice.updatedAt)
+    alerts = [notifications.balance_alert(view, po.accountId, percent, at) for percent in crossed]
     return PurchaseOrderMovement(
         po=po,
         movements=movements,
         events=[AuditEvent(action, details)],
         ledger={"reason": reason} if moved else None,
-        alerts=ledger.crossed_thresholds(po, after, alert_percents) if debiting else [],
+        notices=[notice for notice in alerts if notice is not None],
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pom import purchase_orders as domain
 from pom.errors import Conflict, NotFound
 from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
-from pom.months import utc_now
+from pom.months import iso_timestamp, utc_now
 from pom.purchase_orders import AuditEvent, PurchaseOrder
 from pom.repository import (
     Actor,
@@ -149,6 +149,6 @@ class PurchaseOrderService:
 
     def put_settings(self, account_id: str, settings: AccountSettings) -> AccountSettings:
         domain.check_settings(settings)
-        saved = self.repository.put_settings(account_id, settings)
+        saved = self.repository.put_settings(account_id, settings, iso_timestamp(self.clock()))
         self._settings.put(account_id, saved)
         return saved.settings

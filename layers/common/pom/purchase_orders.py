@@ -267,6 +267,13 @@ def change_status(po: PurchaseOrder, status: str, now: datetime) -> tuple[Purcha
     return _touched(po, now, status=status), [AuditEvent("STATUS_CHANGED", {"old": po.status, "new": status})]
 
 
+def expire(po: PurchaseOrder) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    """The scheduled job's change once the expiration month is over. Not a user's change: ``version``
+    and ``updatedAt`` stay, like a balance movement's."""
+    expired = po.model_copy(update={"status": "EXPIRED", "rev": po.rev + 1})
+    return expired, [AuditEvent("EXPIRED", {"old": po.status, "expirationMonth": po.expirationMonth})]
+
+
 def add_line_item(po: PurchaseOrder, item: LineItemInput, now: datetime) -> tuple[PurchaseOrder, list[AuditEvent]]:
     if po.line_item(item.lineItemId):
         raise Conflict(f"line item {item.lineItemId!r} already exists on PO {po.poId!r}")

@@ -12,7 +12,14 @@ Single-table layout (every read is a GetItem or a Query, never a Scan):
   ``ACCT#<acct>#INV#<matchStatus>``, GSI3 ``ACCT#<acct>#POINV#<poId>`` (matched to that PO), each by creation.
 - ledger entry (one per balance movement, immutable): PK ``ACCT#<acct>#LEDGER#<poId>``, SK ``<invoiceId>#<n>``.
 - invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key and version>``; GSI1/GSI2 by status, by arrival.
-- balance alert due: PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>`` (first crossing kept).
+- notice (e-mail, at most one per key): PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>``,
+  ``NOTICE#PO_EXPIRING#<expirationMonth>#<days>#<poId>`` or ``NOTICE#PO_EXPIRED#<expirationMonth>#<poId>``;
+  it keeps the message rendered when it fell due, and ``sentAt`` once SES accepted it.
+- schedule (GSI4, keys only, sparse): ``SCHEDULE#<shard of acct>`` / ``<when>#<acct>#<SK>`` on what the
+  scheduled job must look at from ``when`` on: each ACTIVE or SUSPENDED PO (its next expiry check),
+  each notice not yet sent (the outbox), and the settings after a change of ``expiryNoticeDays``.
+  A run reads only what is due: one Query per shard, ``GSI4SK < now``. The shards spread the writes of
+  all accounts over a few partitions.
 
 Keys end with the user-chosen id, so no two ids share a key. The audit trail has a partition of
 its own per PO: a PO id may contain ``#``, so a prefix query
@@ -26,7 +33,7 @@ import binascii
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,16 +41,21 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from pom import jsonio
+from pom import jsonio, notifications
 from pom.errors import FieldError, ValidationFailed
 from pom.invoices import Invoice
 from pom.ledger import LineItemMovement
 from pom.models import AccountSettings
+from pom.months import iso_timestamp
+from pom.notifications import Notice
 from pom.purchase_orders import AuditEvent, PurchaseOrder
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+_KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI4PK", "GSI4SK")
+SCHEDULE_SHARDS = 4
+SYSTEM = "system"  # the audit trail's actor for what the service does by itself
+_OPEN_STATUSES = ("ACTIVE", "SUSPENDED")
 
 
 class StaleWrite(Exception):
@@ -79,7 +91,7 @@ class PurchaseOrderMovement:
     movements: list[LineItemMovement]
     events: list[AuditEvent]
     ledger: dict[str, Any] | None  # None: no amount moved
-    alerts: list[int]  # balanceAlertPercents this movement made the PO reach
+    notices: list[Notice]  # the balance alerts this movement makes due
 
 
 class SettingsChanged(Exception):
@@ -126,20 +138,29 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items() if key not in _KEY_ATTRIBUTES}
 
 
+def _schedule_keys(account_id: str, at: str, sk: str) -> dict[str, str]:
+    shard = int(hashlib.sha256(account_id.encode()).hexdigest()[:8], 16) % SCHEDULE_SHARDS
+    return {"GSI4PK": f"SCHEDULE#{shard}", "GSI4SK": f"{at}#{account_id}#{sk}"}
+
+
 def _po_item(po: PurchaseOrder) -> dict[str, Any]:
     recency = f"{po.updatedAt}#{po.poId}"
-    return _to_item(
-        {
-            **po.model_dump(mode="python"),
-            "PK": account_pk(po.accountId),
-            "SK": f"PO#{po.poId}",
-            "GSI1PK": f"ACCT#{po.accountId}#PO",
-            "GSI1SK": recency,
-            "GSI2PK": f"ACCT#{po.accountId}#PO#{po.status}",
-            "GSI2SK": recency,
-            "entity": "PO",
-        }
-    )
+    document = {
+        **po.model_dump(mode="python"),
+        "PK": account_pk(po.accountId),
+        "SK": f"PO#{po.poId}",
+        "GSI1PK": f"ACCT#{po.accountId}#PO",
+        "GSI1SK": recency,
+        "GSI2PK": f"ACCT#{po.accountId}#PO#{po.status}",
+        "GSI2SK": recency,
+        "entity": "PO",
+    }
+    if po.status in _OPEN_STATUSES:
+        # Any write may change what the job must do (expiration month, contacts, status): it looks
+        # again from the earliest moment any notice setting could make a notice due.
+        first = iso_timestamp(notifications.first_check(po.expirationMonth))
+        document.update(_schedule_keys(po.accountId, first, f"PO#{po.poId}"))
+    return _to_item(document)
 
 
 def _po_key(account_id: str, po_id: str) -> dict[str, Any]:
@@ -178,6 +199,13 @@ def _versioned_settings(item: dict[str, Any] | None) -> VersionedSettings:
 
 
 def _audit_puts(table: str, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]) -> list[dict]:
+    return _audit_entries(table, (po.accountId, po.poId), actor, at, events)
+
+
+def _audit_entries(
+    table: str, po_key: tuple[str, str], actor: Actor, at: str, events: Sequence[AuditEvent]
+) -> list[dict]:
+    account_id, po_id = po_key
     """One Put per audit event; the SK orders them by time and never collides (random suffix)."""
     suffix = secrets.token_hex(4)
     return [
@@ -186,7 +214,7 @@ def _audit_puts(table: str, po: PurchaseOrder, actor: Actor, at: str, events: Se
                 "TableName": table,
                 "Item": _to_item(
                     {
-                        "PK": _history_pk(po.accountId, po.poId),
+                        "PK": _history_pk(account_id, po_id),
                         "SK": f"{at}#{index:02d}#{suffix}",
                         "entity": "AUDIT",
                         "at": at,
@@ -226,6 +254,10 @@ def _invoice_key(account_id: str, invoice_id: str) -> dict[str, Any]:
 
 def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
     return Invoice.model_validate(_from_item(item)) if item else None
+
+
+def _scheduled(item: dict[str, Any]) -> ScheduledPurchaseOrder:
+    return ScheduledPurchaseOrder(PurchaseOrder.model_validate(_from_item(item)), item.get("GSI4SK", {}).get("S"))
 
 
 def _po_from(item: dict[str, Any] | None) -> PurchaseOrder | None:
@@ -269,6 +301,72 @@ def _balance_update(table: str, change: PurchaseOrderMovement) -> dict[str, Any]
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }
+
+
+def notice_key(notice: Notice) -> tuple[str, str]:
+    return account_pk(notice.account_id), _notice_sk(notice)
+
+
+def _notice_sk(notice: Notice) -> str:
+    if notice.kind == "BALANCE_ALERT":
+        return f"NOTICE#BALANCE_ALERT#{notice.threshold:03d}#{notice.po_id}"
+    if notice.kind == "PO_EXPIRING":
+        return f"NOTICE#PO_EXPIRING#{notice.expiration_month}#{notice.threshold:03d}#{notice.po_id}"
+    return f"NOTICE#{notice.kind}#{notice.expiration_month}#{notice.po_id}"
+
+
+def _notice_due(table: str, notice: Notice) -> dict[str, Any]:
+    """Records a notice as due, unless it was recorded before: the first rendering and due time are
+    kept. It enters the outbox (schedule index); one already sent is taken out again, unsent, by
+    the sender (``Repository.claim_notice``)."""
+    sk = _notice_sk(notice)
+    kept = {
+        "dueAt": notice.due_at,
+        "to": notice.to,
+        "subject": notice.subject,
+        "text": notice.text,
+        "html": notice.html,
+        "threshold": notice.threshold,
+        "expirationMonth": notice.expiration_month,
+    }
+    fixed = {"entity": "NOTICE", "kind": notice.kind, "poId": notice.po_id, "accountId": notice.account_id}
+    fixed.update(_schedule_keys(notice.account_id, notice.due_at, sk))
+    names = {f"#k{n}": name for n, name in enumerate([*kept, *fixed])}
+    values = _to_item({f":k{n}": value for n, value in enumerate([*kept.values(), *fixed.values()])})
+    sets = [f"#k{n} = if_not_exists(#k{n}, :k{n})" for n in range(len(kept))]
+    sets += [f"#k{n} = :k{n}" for n in range(len(kept), len(names))]
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {"PK": {"S": account_pk(notice.account_id)}, "SK": {"S": sk}},
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+@dataclass(frozen=True)
+class ScheduledPurchaseOrder:
+    po: PurchaseOrder
+    check_key: str | None  # its GSI4SK as read: a re-plan applies only if no write moved it since
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """What one run of the scheduled job found due in the schedule index (keys only)."""
+
+    purchase_orders: list[tuple[str, str]]
+    notices: list[tuple[str, str]]
+    settings_accounts: list[str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming a notice for sending: ``item`` is set when this caller may send it."""
+
+    item: dict[str, Any] | None
+    state: str  # CLAIMED | SENT (already) | IN_FLIGHT (another sender holds it) | GONE
 
 
 def _cancellation_codes(error: ClientError) -> list[str]:
@@ -424,9 +522,11 @@ class Repository:
                 pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
     def save_purchase_order(
-        self, before: PurchaseOrder, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]
-    ) -> None:
-        """Replaces the PO if nobody wrote it since ``before`` was read, with its audit entries and pointers."""
+        self, before: PurchaseOrder, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent],
+        *, notices: Sequence[Notice] = (),
+    ) -> None:  # fmt: skip
+        """Replaces the PO if nobody wrote it since ``before`` was read, with its audit entries, pointers
+        and the notices the change makes due."""
         put = {
             "TableName": self.table_name,
             "Item": _po_item(po),
@@ -435,6 +535,7 @@ class Repository:
             "ExpressionAttributeValues": {":rev": {"N": str(before.rev)}},
         }
         writes = [{"Put": put}, *_audit_puts(self.table_name, po, actor, at, events)]
+        writes += [_notice_due(self.table_name, notice) for notice in notices]
         self._transact([*writes, *_pointer_writes(self.table_name, before, po)], po.poId)
 
     def delete_purchase_order(self, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]) -> None:
@@ -475,7 +576,9 @@ class Repository:
         response = self.client.get_item(TableName=self.table_name, Key=_settings_key(account_id), ConsistentRead=True)
         return _versioned_settings(response.get("Item"))
 
-    def put_settings(self, account_id: str, settings: AccountSettings) -> VersionedSettings:
+    def put_settings(self, account_id: str, settings: AccountSettings, now: str) -> VersionedSettings:
+        """Replaces the settings. If ``expiryNoticeDays`` changed, a second write puts the settings in
+        the schedule, so that the next run re-plans the account's open POs under the new days."""
         response = self.client.update_item(
             TableName=self.table_name,
             Key=_settings_key(account_id),
@@ -487,9 +590,18 @@ class Repository:
                 ":entity": {"S": "SETTINGS"},
                 ":one": {"N": "1"},
             },
-            ReturnValues="ALL_NEW",
+            ReturnValues="ALL_OLD",
         )
-        return _versioned_settings(response["Attributes"])
+        old = _versioned_settings(response.get("Attributes"))
+        if old.settings.notifications.expiryNoticeDays != settings.notifications.expiryNoticeDays:
+            keys = _schedule_keys(account_id, now, "SETTINGS")
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_settings_key(account_id),
+                UpdateExpression="SET GSI4PK = :pk, GSI4SK = :sk",
+                ExpressionAttributeValues={":pk": {"S": keys["GSI4PK"]}, ":sk": {"S": keys["GSI4SK"]}},
+            )
+        return VersionedSettings(settings, (old.version or 0) + 1)
 
     # --- invoices -------------------------------------------------------------------------------
 
@@ -507,6 +619,23 @@ class Repository:
                 raise
             return _invoice_from(error.response.get("Item"))
         return None
+
+    def touch_pending_invoice(self, key: dict[str, Any], at: str) -> bool:
+        """Writes ``replayedAt`` on an invoice that is still PENDING, so the stream delivers it to the
+        matcher again (a replay); False if it is no longer pending (or gone)."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="SET replayedAt = :at",
+                ConditionExpression="matchStatus = :pending",
+                ExpressionAttributeValues={":at": {"S": at}, ":pending": {"S": "PENDING"}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def get_invoice(self, account_id: str, invoice_id: str) -> Invoice | None:
         response = self.client.get_item(
@@ -564,7 +693,7 @@ class Repository:
             writes += _audit_puts(self.table_name, change.po, actor, invoice.updatedAt, change.events)
             if change.ledger is not None:
                 writes.append(self._ledger_put(invoice, change))
-            writes += [self._alert_due(change.po, percent, invoice.updatedAt) for percent in change.alerts]
+            writes += [_notice_due(self.table_name, notice) for notice in change.notices]
         try:
             self.client.transact_write_items(TransactItems=writes)
         except ClientError as error:
@@ -606,90 +735,51 @@ class Repository:
             }
         }
 
-    def _alert_due(self, po: PurchaseOrder, percent: int, at: str) -> dict[str, Any]:
-        """Records that the PO's invoiced share reached ``percent``; the first crossing's time is kept."""
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {
-                    "PK": {"S": account_pk(po.accountId)},
-                    "SK": {"S": f"NOTICE#BALANCE_ALERT#{percent:03d}#{po.poId}"},
-                },
-                "UpdateExpression": "SET #due = if_not_exists(#due, :at), #po = :po, #percent = :p, #entity = :e",
-                "ExpressionAttributeNames": {
-                    "#due": "dueAt",
-                    "#po": "poId",
-                    "#percent": "percent",
-                    "#entity": "entity",
-                },
-                "ExpressionAttributeValues": {
-                    ":at": {"S": at},
-                    ":po": {"S": po.poId},
-                    ":p": {"N": str(percent)},
-                    ":e": {"S": "NOTICE"},
-                },
-            }
-        }
-
     def ledger_entries(self, account_id: str, po_id: str) -> list[dict[str, Any]]:
         """Every ledger entry of a PO (for reconciliation and tests)."""
-        entries: list[dict[str, Any]] = []
+        query = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"ACCT#{account_id}#LEDGER#{po_id}"}},
+            "ConsistentRead": True,
+        }
+        return [_from_item(item) for item in self._query_all(query)]
+
+    def _query_all(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item a Query returns, page after page."""
         start = None
         while True:
-            query: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": {":pk": {"S": f"ACCT#{account_id}#LEDGER#{po_id}"}},
-                "ConsistentRead": True,
-            }
-            if start:
-                query["ExclusiveStartKey"] = start
-            response = self.client.query(**query)
-            entries += [_from_item(item) for item in response.get("Items", [])]
+            response = self.client.query(
+                TableName=self.table_name, **query, **({"ExclusiveStartKey": start} if start else {})
+            )
+            yield from response.get("Items", [])
             start = response.get("LastEvaluatedKey")
             if not start:
-                return entries
+                return
 
     # --- what the matcher reads -----------------------------------------------------------------
 
     def candidate_po_ids(self, account_id: str, entity: str, month: str) -> list[str]:
         """ACTIVE POs naming ``entity`` whose expiration month is not before ``month`` (one Query)."""
-        ids: list[str] = []
-        start = None
-        while True:
-            query: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk AND SK >= :month",
-                "ExpressionAttributeValues": {
-                    ":pk": {"S": f"ACCT#{account_id}#BILLFROM#{entity}"},
-                    ":month": {"S": month},
-                    ":effective": {"S": month},
-                },
-                # Only the pointers' own attributes are read; a PO not yet in effect is dropped here.
-                "FilterExpression": "effectiveMonth <= :effective",
-                "ProjectionExpression": "poId",
-                "ConsistentRead": True,
-            }
-            if start:
-                query["ExclusiveStartKey"] = start
-            response = self.client.query(**query)
-            ids += [item["poId"]["S"] for item in response.get("Items", [])]
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return ids
+        query = {
+            "KeyConditionExpression": "PK = :pk AND SK >= :month",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"ACCT#{account_id}#BILLFROM#{entity}"},
+                ":month": {"S": month},
+                ":effective": {"S": month},
+            },
+            # Only the pointers' own attributes are read; a PO not yet in effect is dropped here.
+            "FilterExpression": "effectiveMonth <= :effective",
+            "ProjectionExpression": "poId",
+            "ConsistentRead": True,
+        }
+        return [item["poId"]["S"] for item in self._query_all(query)]
 
     def settings_and_purchase_orders(
         self, account_id: str, po_ids: Sequence[str]
     ) -> tuple[VersionedSettings, list[PurchaseOrder]]:
         """The account's settings and these POs, strongly consistent, in one BatchGetItem (per 100)."""
         keys = [_settings_key(account_id), *(_po_key(account_id, po_id) for po_id in dict.fromkeys(po_ids))]
-        items: list[dict[str, Any]] = []
-        for offset in range(0, len(keys), 100):
-            pending: dict[str, Any] = {self.table_name: {"Keys": keys[offset : offset + 100], "ConsistentRead": True}}
-            while pending:
-                response = self.client.batch_get_item(RequestItems=pending)
-                items += response.get("Responses", {}).get(self.table_name, [])
-                pending = response.get("UnprocessedKeys") or {}
+        items = self._batch_get(keys)
         settings_item = next((item for item in items if item["SK"]["S"] == "SETTINGS"), None)
         pos = [PurchaseOrder.model_validate(_from_item(item)) for item in items if item["SK"]["S"].startswith("PO#")]
         return _versioned_settings(settings_item), pos
@@ -704,6 +794,196 @@ class Repository:
             token = page.next_token
             if token is None:
                 return pos
+
+    # --- the scheduled job and notices ----------------------------------------------------------
+
+    def due_work(self, now: str) -> DueWork:
+        """Everything due at ``now`` in the schedule index: one Query per shard (keys only)."""
+        keys: list[tuple[str, str]] = []
+        for shard in range(SCHEDULE_SHARDS):
+            query = {
+                "IndexName": "GSI4",
+                "KeyConditionExpression": "GSI4PK = :pk AND GSI4SK < :bound",
+                # "$" sorts right after "#": every key whose time is at or before now.
+                "ExpressionAttributeValues": {":pk": {"S": f"SCHEDULE#{shard}"}, ":bound": {"S": f"{now}$"}},
+            }
+            keys += [(item["PK"]["S"], item["SK"]["S"]) for item in self._query_all(query)]
+        return DueWork(
+            purchase_orders=[key for key in keys if key[1].startswith("PO#")],
+            notices=[key for key in keys if key[1].startswith("NOTICE#")],
+            settings_accounts=[pk.removeprefix("ACCT#") for pk, sk in keys if sk == "SETTINGS"],
+        )
+
+    def _batch_get(self, keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items by key, strongly consistent, 100 keys per BatchGetItem (unprocessed keys retried)."""
+        items: list[dict[str, Any]] = []
+        for offset in range(0, len(keys), 100):
+            pending: dict[str, Any] = {self.table_name: {"Keys": keys[offset : offset + 100], "ConsistentRead": True}}
+            while pending:
+                response = self.client.batch_get_item(RequestItems=pending)
+                items += response.get("Responses", {}).get(self.table_name, [])
+                pending = response.get("UnprocessedKeys") or {}
+        return items
+
+    def scheduled_purchase_orders(
+        self, po_keys: Sequence[tuple[str, str]], account_ids: Sequence[str]
+    ) -> tuple[dict[str, VersionedSettings], list[ScheduledPurchaseOrder]]:
+        """These POs and the settings of these accounts, in one BatchGetItem per 100 items."""
+        settings_keys = [_settings_key(account_id) for account_id in dict.fromkeys(account_ids)]
+        po_item_keys = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in dict.fromkeys(po_keys)]
+        items = self._batch_get([*settings_keys, *po_item_keys])
+        settings = {
+            item["PK"]["S"].removeprefix("ACCT#"): _versioned_settings(item)
+            for item in items
+            if item["SK"]["S"] == "SETTINGS"
+        }
+        for account_id in account_ids:
+            settings.setdefault(account_id, VersionedSettings(AccountSettings(), None))
+        pos = [_scheduled(item) for item in items if item["SK"]["S"].startswith("PO#")]
+        return settings, pos
+
+    def open_purchase_orders(self, account_id: str) -> list[ScheduledPurchaseOrder]:
+        """The account's ACTIVE and SUSPENDED POs (after a change of its notice settings)."""
+        return [
+            _scheduled(item)
+            for status in _OPEN_STATUSES
+            for item in self._query_all(
+                {
+                    "IndexName": "GSI2",
+                    "KeyConditionExpression": "GSI2PK = :pk",
+                    "ExpressionAttributeValues": {":pk": {"S": f"ACCT#{account_id}#PO#{status}"}},
+                }
+            )
+        ]
+
+    def plan_next_check(self, scheduled: ScheduledPurchaseOrder, next_check: str, notices: Sequence[Notice]) -> bool:
+        """Moves the PO's next expiry check and records the notices now due, in one transaction,
+        unless a write moved the PO's schedule since it was read (that write's own key stands).
+        Returns whether it applied."""
+        po = scheduled.po
+        keys = _schedule_keys(po.accountId, next_check, f"PO#{po.poId}")
+        update: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": _po_key(po.accountId, po.poId),
+            "UpdateExpression": "SET GSI4SK = :next",
+            "ConditionExpression": "GSI4SK = :read AND expirationMonth = :month",
+            "ExpressionAttributeValues": {
+                ":next": {"S": keys["GSI4SK"]},
+                ":read": {"S": scheduled.check_key or ""},
+                ":month": {"S": po.expirationMonth},
+            },
+        }
+        writes = [{"Update": update}, *(_notice_due(self.table_name, notice) for notice in notices)]
+        try:
+            if len(writes) == 1:
+                self.client.update_item(**update)
+            else:
+                self.client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+                return False
+            raise
+        return True
+
+    def settings_replanned(self, account_id: str, version: int | None) -> None:
+        """Takes the settings out of the schedule once its POs were re-planned (unless changed again)."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_settings_key(account_id),
+                UpdateExpression="REMOVE GSI4PK, GSI4SK",
+                ConditionExpression="#version = :version",
+                ExpressionAttributeNames={"#version": "version"},
+                ExpressionAttributeValues={":version": {"N": str(version or 0)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def claim_notice(self, key: tuple[str, str], now: str) -> Claim:
+        """Marks an unsent notice as being sent by this caller (a conditional write), and returns it.
+
+        The claim comes before the SES call, so two senders never both send it; a sender that
+        dies between the claim and recording the outcome leaves it IN_FLIGHT, never resent:
+        a notice is sent at most once."""
+        pk, sk = key
+        try:
+            response = self.client.update_item(
+                TableName=self.table_name,
+                Key={"PK": {"S": pk}, "SK": {"S": sk}},
+                UpdateExpression="SET claimedAt = :now ADD attempts :one",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(sentAt) "
+                "AND attribute_not_exists(claimedAt)",
+                ExpressionAttributeValues={":now": {"S": now}, ":one": {"N": "1"}},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = error.response.get("Item")
+            if not current:
+                return Claim(None, "GONE")
+            if "sentAt" in current:
+                if "GSI4PK" in current:  # due again after it was sent (a second crossing): not resent
+                    self._leave_outbox(key, "attribute_exists(sentAt)", {})
+                return Claim(None, "SENT")
+            return Claim(None, "IN_FLIGHT")
+        return Claim(_from_item(response["Attributes"]), "CLAIMED")
+
+    def release_notice(self, key: tuple[str, str], claimed_at: str, error: str, *, give_up: bool) -> None:
+        """SES refused the notice (it was not sent): it stays in the outbox for a later try, or,
+        after too many tries, leaves it as FAILED."""
+        pk, sk = key
+        expression = "REMOVE claimedAt SET lastError = :error"
+        if give_up:
+            expression = "REMOVE claimedAt, GSI4PK, GSI4SK SET lastError = :error, failedAt = :at"
+        values = {":error": {"S": error[:1000]}, ":claimed": {"S": claimed_at}}
+        if give_up:
+            values[":at"] = {"S": claimed_at}
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"PK": {"S": pk}, "SK": {"S": sk}},
+            UpdateExpression=expression,
+            ConditionExpression="claimedAt = :claimed",
+            ExpressionAttributeValues=values,
+        )
+
+    def notice_sent(self, notice: dict[str, Any], key: tuple[str, str], sent_at: str, message_id: str) -> None:
+        """Records that SES accepted the notice, with the PO's NOTIFIED audit entry, in one transaction."""
+        pk, sk = key
+        update = {
+            "TableName": self.table_name,
+            "Key": {"PK": {"S": pk}, "SK": {"S": sk}},
+            "UpdateExpression": "SET sentAt = :at, messageId = :id REMOVE GSI4PK, GSI4SK",
+            "ConditionExpression": "claimedAt = :claimed",
+            "ExpressionAttributeValues": {
+                ":at": {"S": sent_at},
+                ":id": {"S": message_id},
+                ":claimed": {"S": notice["claimedAt"]},
+            },
+        }
+        details = {"kind": notice["kind"], "to": notice["to"], "subject": notice["subject"]}
+        if notice.get("threshold") is not None:
+            details["threshold"] = notice["threshold"]
+        event = AuditEvent("NOTIFIED", details)
+        actor = Actor(notice["accountId"], SYSTEM)
+        audit = _audit_entries(self.table_name, (notice["accountId"], notice["poId"]), actor, sent_at, [event])
+        self.client.transact_write_items(TransactItems=[{"Update": update}, *audit])
+
+    def _leave_outbox(self, key: tuple[str, str], condition: str, values: dict[str, Any]) -> None:
+        pk, sk = key
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"PK": {"S": pk}, "SK": {"S": sk}},
+                UpdateExpression="REMOVE GSI4PK, GSI4SK",
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # --- uploads --------------------------------------------------------------------------------
 

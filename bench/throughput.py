@@ -1,0 +1,130 @@
+"""End-to-end invoice throughput in local mode, against bare PutItem on the same emulator.
+
+Starts the local runner (what ``make local`` runs), creates a PO whose balance covers every
+invoice, then for each concurrency (1 and 8 uploaders by default) POSTs N invoices to
+``/invoices`` and times from the first upload until every one is MATCHED (``POST /_local/drain``,
+then counted through ``GET /invoices?matchStatus=MATCHED``). Each concurrency gets an account of
+its own. The baseline is boto3 PutItem of small items into the runner's table (a throwaway key
+prefix) with as many threads. Prints a markdown table and the ratio of the two rates.
+
+The runner invokes each function one event at a time, as one Lambda execution environment
+would: concurrent uploaders queue at the API function, where AWS would start more environments.
+
+    python bench/throughput.py [--invoices 100] [--puts 400] [--concurrency 1 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from local_runner.emulator import FAKE_CREDENTIALS, TABLE_NAME  # noqa: E402
+from tests.e2e.conftest import Runner, start_runner  # noqa: E402
+from tests.e2e.test_matching_scenarios import TIMEOUT, Client, drain, invoice_document, line_item  # noqa: E402
+
+SUBTOTAL = Decimal("10.00")
+
+
+def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> float:
+    """Seconds for one thread per state (an HTTP session or an AWS client, made beforehand and never
+    shared) to run ``work(state, n)`` for n in 0..count-1 between them."""
+    numbers = iter(range(count))
+    lock = threading.Lock()
+
+    def worker(state: Any) -> None:
+        while True:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                return
+            work(state, number)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(states)) as pool:
+        for finished in [pool.submit(worker, state) for state in states]:
+            finished.result()
+    return time.perf_counter() - started
+
+
+def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float]:
+    """(seconds until every upload was answered, seconds until every invoice was MATCHED)."""
+    client = Client(runner)
+    client.create_po("BENCH", [line_item("1", "ALL", str(SUBTOTAL * count * 10))])
+    run_id = uuid.uuid4().hex[:8]
+
+    def upload(session: requests.Session, number: int) -> None:
+        document = invoice_document(f"INV-{run_id}-{number}", str(SUBTOTAL), "2026-03-15")
+        reply = session.post(f"{client.base_url}/invoices", json=document, headers=client.headers, timeout=TIMEOUT)
+        if reply.status_code != 202:
+            raise RuntimeError(f"upload {number}: {reply.status_code} {reply.text}")
+
+    sessions = [requests.Session() for _ in range(uploaders)]
+    started = time.perf_counter()
+    uploaded = _timed(upload, sessions, count)
+    drain(client.base_url)
+    matched = len(client.invoices(matchStatus="MATCHED", limit="100"))
+    elapsed = time.perf_counter() - started
+    if matched != count or client.po("BENCH")["invoicedAmount"] != f"{SUBTOTAL * count:.2f}":
+        raise RuntimeError(f"{matched} of {count} invoices matched, PO {client.po('BENCH')}")
+    return uploaded, elapsed
+
+
+def bare_put_items(endpoint: str, threads: int, count: int) -> float:
+    prefix = f"BENCH#{uuid.uuid4().hex[:8]}"
+
+    def put(dynamodb: Any, number: int) -> None:
+        item = {"PK": {"S": prefix}, "SK": {"S": f"{number:06d}"}, "entity": {"S": "BENCH"}, "n": {"N": str(number)}}
+        dynamodb.put_item(TableName=TABLE_NAME, Item=item)
+
+    return _timed(put, [boto3.client("dynamodb", endpoint_url=endpoint) for _ in range(threads)], count)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--invoices", type=int, default=100, help="invoices per concurrency (at most 100)")
+    parser.add_argument("--puts", type=int, default=400, help="PutItem requests per thread count")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    arguments = parser.parse_args()
+    if not 1 <= arguments.invoices <= 100:  # one page of GET /invoices counts them
+        parser.error("--invoices must be 1..100")
+    os.environ.update(FAKE_CREDENTIALS)  # for the baseline's clients; the runner is started without them
+    with tempfile.TemporaryDirectory() as scratch:
+        runner = start_runner(Path(scratch) / "runner.log")
+        try:
+            endpoint = requests.get(f"{runner.base_url}/_local/info", timeout=TIMEOUT).json()["awsEndpoint"]
+            rows = []
+            for workers in arguments.concurrency:
+                uploaded, matched = invoices_until_matched(runner, workers, arguments.invoices)
+                puts = bare_put_items(endpoint, workers, arguments.puts)
+                rows.append((workers, uploaded, matched, arguments.puts / puts))
+        finally:
+            runner.stop()
+    count = arguments.invoices
+    print(f"{count} invoices per row, each uploaded with POST /invoices and matched to one PO line item.\n")
+    print("| concurrency | uploads answered (s) | all MATCHED (s) | invoices/s | bare PutItem/s | ratio |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for workers, uploaded, matched, put_rate in rows:
+        rate = count / matched
+        print(f"| {workers} | {uploaded:.2f} | {matched:.2f} | {rate:.1f} | {put_rate:.0f} | {put_rate / rate:.1f} |")
+    print("\nratio: bare PutItem/s over invoices/s, the time of one invoice end to end counted in bare writes.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+// The one place that talks to the API of shared/API.md. Amounts travel as the strings the API
+// sends and the user typed: nothing here turns money into a float.
+
+import { authorizationHeader } from "./auth.js";
+
+/** An error response: status, title and detail (for 422 a list of {field, loc, msg}). */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const detail = body?.detail;
+    super(typeof detail === "string" ? detail : (body?.title ?? `The request failed (${status}).`));
+    this.status = status;
+    this.title = body?.title ?? "Request failed";
+    this.detail = detail;
+  }
+
+  /** The 422 list of offending fields ({field, loc, msg}); empty for other errors. */
+  get fieldErrors() {
+    return Array.isArray(this.detail) ? this.detail : [];
+  }
+}
+
+let baseUrl = "";
+let unauthorizedHandler = () => {};
+
+/** apiUrl: "" (same origin, local mode) or the deployed API's base URL. */
+export function configureApi(apiUrl, onUnauthorized) {
+  baseUrl = (apiUrl ?? "").replace(/\/+$/, "");
+  unauthorizedHandler = onUnauthorized;
+}
+
+/** body: a document to send as JSON; rawBody: JSON text to send exactly as the user gave it. */
+async function request(method, path, { query, body, rawBody, version } = {}) {
+  const url = new URL(`${baseUrl}${path}`, location.href);
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
+  }
+  const headers = { Accept: "application/json", Authorization: authorizationHeader() };
+  const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  // The change is refused (412) if someone else changed the resource since it was read.
+  if (version !== undefined) headers["If-Match"] = `"${version}"`;
+  const response = await fetch(url, { method, headers, body: payload });
+  const text = await response.text();
+  let document = null;
+  try {
+    document = text ? JSON.parse(text) : null;
+  } catch {
+    document = { title: `Unexpected response (${response.status})` };
+  }
+  if (!response.ok) {
+    if (response.status === 401) unauthorizedHandler();
+    throw new ApiError(response.status, document);
+  }
+  return document;
+}
+
+const poPath = (poId) => `/purchase-orders/${encodeURIComponent(poId)}`;
+const invoicePath = (invoiceId) => `/invoices/${encodeURIComponent(invoiceId)}`;
+
+export const api = {
+  listPurchaseOrders: (query) => request("GET", "/purchase-orders", { query }),
+  getPurchaseOrder: (poId) => request("GET", poPath(poId)),
+  createPurchaseOrder: (body) => request("POST", "/purchase-orders", { body }),
+  replacePurchaseOrder: (po, body) => request("PUT", poPath(po.poId), { body, version: po.version }),
+  deletePurchaseOrder: (po) => request("DELETE", poPath(po.poId), { version: po.version }),
+  changeStatus: (po, status) => request("POST", `${poPath(po.poId)}/status`, { body: { status }, version: po.version }),
+  addLineItem: (po, body) => request("POST", `${poPath(po.poId)}/line-items`, { body, version: po.version }),
+  replaceLineItem: (po, lineItemId, body) =>
+    request("PUT", `${poPath(po.poId)}/line-items/${encodeURIComponent(lineItemId)}`, { body, version: po.version }),
+  deleteLineItem: (po, lineItemId) =>
+    request("DELETE", `${poPath(po.poId)}/line-items/${encodeURIComponent(lineItemId)}`, { version: po.version }),
+  purchaseOrderInvoices: (poId, query) => request("GET", `${poPath(poId)}/invoices`, { query }),
+  purchaseOrderHistory: (poId, query) => request("GET", `${poPath(poId)}/history`, { query }),
+
+  listInvoices: (query) => request("GET", "/invoices", { query }),
+  getInvoice: (invoiceId) => request("GET", invoicePath(invoiceId)),
+  /** The original is kept as received, so the text goes as typed (its amounts never pass through a float). */
+  uploadInvoice: (text) => request("POST", "/invoices", { rawBody: text }),
+  invoiceDocumentLink: (invoiceId) => request("GET", `${invoicePath(invoiceId)}/document`),
+  matchInvoice: (invoice, poId, lineItemId) =>
+    request("PUT", `${invoicePath(invoice.invoiceId)}/match`, { body: { poId, lineItemId }, version: invoice.version }),
+  unmatchInvoice: (invoice) =>
+    request("DELETE", `${invoicePath(invoice.invoiceId)}/match`, { version: invoice.version }),
+  /** action: "submit" | "approve" | "reject" */
+  changeApproval: (invoice, action) =>
+    request("POST", `${invoicePath(invoice.invoiceId)}/${action}`, { version: invoice.version }),
+  listInvoiceUploads: (query) => request("GET", "/invoice-uploads", { query }),
+
+  getSettings: () => request("GET", "/settings"),
+  putSettings: (settings) => request("PUT", "/settings", { body: settings }),
+};

@@ -1,0 +1,42 @@
+"""DynamoDB stream → balance alerts e-mailed as soon as a match records them.
+
+The event source's filter delivers only the first recording of a balance alert. Sending is
+claim, send, record (``pom.notifier``): a duplicate delivery finds the notice claimed or sent and
+sends nothing. A notice SES refuses stays due and the next scheduled run sends it; a record whose
+processing fails (DynamoDB unavailable) is reported in ``batchItemFailures`` and retried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pom.config import load_config
+from pom.notifier import Notifier
+from pom.repository import Repository
+
+config = load_config()
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+notifier = Notifier(Repository(config.table_name), config.notification_sender)
+
+
+def send_record(record: DynamoDBRecord) -> None:
+    keys = record.dynamodb.keys  # type: ignore[union-attr]
+    key = (keys["PK"], keys["SK"])
+    report = notifier.deliver([key])
+    logger.info("notice processed", extra={"notice": key[1], "sent": report.sent, "failed": report.failed})
+    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=report.sent)
+    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=report.failed)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)

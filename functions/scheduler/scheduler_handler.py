@@ -1,0 +1,47 @@
+"""EventBridge schedule → the expiry job: expire POs whose month is over, send the notices due.
+
+"Now" is the scheduled event's ``time``, not the clock: a run can be replayed (or run locally) for
+any moment, and a retried invocation decides exactly as the first one did. The job is safe to
+repeat, so Lambda's retries of a failed run and a late run are both harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pom.config import load_config
+from pom.expiry_job import ExpiryJob
+from pom.notifier import Notifier
+from pom.repository import Repository
+
+config = load_config()
+logger = Logger()
+metrics = Metrics()
+repository = Repository(config.table_name)
+job = ExpiryJob(repository, Notifier(repository, config.notification_sender))
+
+
+def scheduled_time(event: EventBridgeEvent) -> datetime:
+    """The event's ``time`` as an aware UTC datetime; a malformed event fails the invocation."""
+    moment = datetime.fromisoformat(event.time)
+    if moment.tzinfo is None:
+        raise ValueError(f"the scheduled event's time has no time zone: {event.time!r}")
+    return moment
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    summary = job.run(scheduled_time(event)).as_dict()
+    logger.info("scheduled run done", extra={"summary": summary})
+    metrics.add_metric(name="PurchaseOrdersExpired", unit=MetricUnit.Count, value=summary["expired"])
+    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=summary["mailsSent"])
+    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=summary["mailsFailed"])
+    return summary

@@ -1,0 +1,110 @@
+"""The scheduled job: expire POs whose expiration month is over, and send the notices that are due.
+
+A run reads only what the schedule index says is due at its ``now`` (see ``pom.repository``):
+each open PO is due when its next expiry check comes, so the work grows with the POs due, not
+with the table. Each PO is handled in its own transaction (expire it, or move its next check),
+together with the notices that makes due; those notices are then sent, along with any left
+unsent by an earlier run. Every step is conditional, so a run can be repeated, run late (it
+catches up: a key due days ago is still due) or crash halfway: the next run finds what is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from pom import notifications
+from pom.months import iso_timestamp
+from pom.notifications import Notice
+from pom.notifier import Notifier
+from pom.purchase_orders import expire, purchase_order_view
+from pom.repository import (
+    SYSTEM,
+    Actor,
+    Repository,
+    ScheduledPurchaseOrder,
+    StaleWrite,
+    VersionedSettings,
+    notice_key,
+)
+
+_ATTEMPTS = 4
+
+
+@dataclass
+class RunSummary:
+    time: str
+    checked: int = 0  # open POs looked at
+    expired: int = 0
+    noticesDue: int = 0
+    mailsSent: int = 0
+    mailsFailed: int = 0
+    mailsSkipped: int = 0
+    accountsReplanned: int = 0
+
+    def as_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+class ExpiryJob:
+    def __init__(self, repository: Repository, notifier: Notifier):
+        self.repository = repository
+        self.notifier = notifier
+
+    def run(self, now: datetime) -> RunSummary:
+        at = iso_timestamp(now)
+        summary = RunSummary(time=at)
+        due = self.repository.due_work(at)
+        accounts = [pk.removeprefix("ACCT#") for pk, _ in due.purchase_orders] + due.settings_accounts
+        settings, scheduled = self.repository.scheduled_purchase_orders(due.purchase_orders, accounts)
+        replanned = {account: self.repository.open_purchase_orders(account) for account in due.settings_accounts}
+        seen: set[tuple[str, str]] = set()
+        outbox = list(due.notices)
+        for entry in [*scheduled, *(entry for entries in replanned.values() for entry in entries)]:
+            if (entry.po.accountId, entry.po.poId) in seen:
+                continue
+            seen.add((entry.po.accountId, entry.po.poId))
+            summary.checked += 1
+            notices = self._advance(entry, settings[entry.po.accountId], now, summary)
+            outbox += [notice_key(notice) for notice in notices]
+        for account in replanned:
+            self.repository.settings_replanned(account, settings[account].version)
+            summary.accountsReplanned += 1
+        report = self.notifier.deliver(outbox)
+        summary.mailsSent, summary.mailsFailed, summary.mailsSkipped = report.sent, report.failed, report.skipped
+        return summary
+
+    def _advance(
+        self, entry: ScheduledPurchaseOrder, settings: VersionedSettings, now: datetime, summary: RunSummary
+    ) -> list[Notice]:
+        """Expires the PO or moves its next check; returns the notices that became due."""
+        at = iso_timestamp(now)
+        for _ in range(_ATTEMPTS):
+            po = entry.po
+            step = notifications.expiry_step(po.expirationMonth, settings.settings.notifications.expiryNoticeDays, now)
+            if step.expire:
+                expired, events = expire(po)
+                notice = notifications.expired_notice(purchase_order_view(expired), po.accountId, now)
+                notices = [notice] if notice else []
+                try:
+                    actor = Actor(po.accountId, SYSTEM)
+                    self.repository.save_purchase_order(po, expired, actor, at, events, notices=notices)
+                except StaleWrite:  # a match or an edit came first: decide again on the PO as it is now
+                    current = self.repository.get_purchase_order(po.accountId, po.poId)
+                    if current is None or current.status not in ("ACTIVE", "SUSPENDED"):
+                        return []
+                    entry = ScheduledPurchaseOrder(current, entry.check_key)
+                    continue
+                summary.expired += 1
+                summary.noticesDue += len(notices)
+                return notices
+            notice = None
+            if step.notice_days is not None:
+                notice = notifications.expiring_notice(purchase_order_view(po), po.accountId, step.notice_days, now)
+            notices = [notice] if notice else []
+            assert step.next_check is not None  # noqa: S101 - only an expired PO has no next check
+            if not self.repository.plan_next_check(entry, iso_timestamp(step.next_check), notices):
+                return []  # a write moved the PO's schedule; it is due again under its own key
+            summary.noticesDue += len(notices)
+            return notices
+        return []

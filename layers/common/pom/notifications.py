@@ -1,0 +1,158 @@
+"""E-mail notices about purchase orders: when each falls due, and what it says. Pure Python, no I/O.
+
+Three kinds, each sent at most once per PO and key (see ``Notice.key_parts``):
+- ``PO_EXPIRING``: the end of the expiration month is within one of ``expiryNoticeDays`` days.
+  When a run finds several thresholds reached at once (it ran late, or the PO was created close
+  to its end), only the nearest is sent: two mails in one morning would say the same thing.
+- ``PO_EXPIRED``: the scheduled job has just expired the PO.
+- ``BALANCE_ALERT``: a match made the invoiced share of the PO reach a ``balanceAlertPercents`` entry.
+
+A notice carries its whole message, rendered when it falls due, so that sending it later (a retry,
+the next run) needs nothing else and says what was true when it fell due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+
+from pom.months import add_months, iso_timestamp
+
+# The largest expiryNoticeDays the settings accept: a PO is first looked at this long before its end.
+MAX_NOTICE_DAYS = 366
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Notice:
+    account_id: str
+    po_id: str
+    kind: str  # PO_EXPIRING | PO_EXPIRED | BALANCE_ALERT
+    threshold: int | None  # days before the end (PO_EXPIRING) or percent invoiced (BALANCE_ALERT)
+    expiration_month: str | None  # the month an expiry notice is about; a new month may notify again
+    due_at: str
+    to: list[str]
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class ExpiryStep:
+    """What the scheduled job does with one open PO now, and when it needs to look at it next."""
+
+    expire: bool
+    notice_days: int | None  # the PO_EXPIRING threshold to send now, if any
+    next_check: datetime | None  # None once expired
+
+
+def end_of(month: str) -> datetime:
+    """The first instant after the month (UTC): a PO is in effect until just before it."""
+    following = add_months(month, 1)
+    return datetime(int(following[:4]), int(following[5:7]), 1, tzinfo=UTC)
+
+
+def first_check(expiration_month: str) -> datetime:
+    """When the job must first look at a PO, whatever the account's notice days are."""
+    return end_of(expiration_month) - MAX_NOTICE_DAYS * DAY
+
+
+def expiry_step(expiration_month: str, notice_days: list[int], now: datetime) -> ExpiryStep:
+    end = end_of(expiration_month)
+    if now >= end:
+        return ExpiryStep(expire=True, notice_days=None, next_check=None)
+    reached = [days for days in notice_days if end - days * DAY <= now]
+    upcoming = [end - days * DAY for days in notice_days if end - days * DAY > now]
+    return ExpiryStep(expire=False, notice_days=min(reached, default=None), next_check=min([*upcoming, end]))
+
+
+def _recipients(po: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(contact["email"] for contact in po.get("contacts") or []))
+
+
+def _figures(po: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facts every notice states, from the PO's API view."""
+    last_day = (end_of(po["expirationMonth"]) - DAY).date().isoformat()
+    currency = po["currency"]
+
+    def money(value: str | None) -> str:
+        return "not tracked" if value is None else f"{value} {currency}"
+
+    return [
+        ("Purchase order", po["poId"]),
+        ("Status", po["status"]),
+        ("Bill-from", ", ".join(po["billFrom"])),
+        ("In effect", f"{po['effectiveMonth']} to {po['expirationMonth']} (last day {last_day})"),
+        ("Total", money(po["totalAmount"])),
+        ("Invoiced", money(po["invoicedAmount"])),
+        ("Balance", money(po["balance"])),
+    ]
+
+
+def _notice(
+    po: dict[str, Any],
+    account_id: str,
+    kind: str,
+    *,
+    threshold: int | None,
+    month: str | None,
+    now: datetime,
+    subject: str,
+    lead: str,
+    action: str,
+) -> Notice | None:
+    recipients = _recipients(po)
+    if not recipients:
+        return None  # a PO without contacts sends nothing
+    figures = _figures(po)
+    text = "\n".join([lead, "", *(f"{name}: {value}" for name, value in figures), "", action, ""])
+    rows = "".join(f"<tr><th align='left'>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in figures)
+    html = f"<p>{escape(lead)}</p><table>{rows}</table><p>{escape(action)}</p>"
+    return Notice(account_id, po["poId"], kind, threshold, month, iso_timestamp(now), recipients, subject, text, html)
+
+
+def expiring_notice(po: dict[str, Any], account_id: str, days: int, now: datetime) -> Notice | None:
+    month = po["expirationMonth"]
+    left = max(1, -(-(end_of(month) - now) // DAY))  # whole days, rounded up
+    return _notice(
+        po,
+        account_id,
+        "PO_EXPIRING",
+        threshold=days,
+        month=month,
+        now=now,
+        subject=f"Purchase order {po['poId']} expires in {left} day{'s' if left != 1 else ''}",
+        lead=f"Purchase order {po['poId']} expires at the end of {month}, in {left} day(s).",
+        action="To keep invoices matching to it, extend its expiration month (edit the PO) or create a new PO.",
+    )
+
+
+def expired_notice(po: dict[str, Any], account_id: str, now: datetime) -> Notice | None:
+    month = po["expirationMonth"]
+    return _notice(
+        po,
+        account_id,
+        "PO_EXPIRED",
+        threshold=None,
+        month=month,
+        now=now,
+        subject=f"Purchase order {po['poId']} has expired",
+        lead=f"Purchase order {po['poId']} expired at the end of {month}; new invoices no longer match to it.",
+        action="Extend its expiration month (edit the PO) to make it active again, or create a new PO.",
+    )
+
+
+def balance_alert(po: dict[str, Any], account_id: str, percent: int, now: datetime) -> Notice | None:
+    return _notice(
+        po,
+        account_id,
+        "BALANCE_ALERT",
+        threshold=percent,
+        month=None,
+        now=now,
+        subject=f"Purchase order {po['poId']} has reached {percent}% of its amount",
+        lead=f"Invoices matched to purchase order {po['poId']} have reached {percent}% of its total amount.",
+        action="Raise the PO's amounts (edit its line items) or create a new PO before the balance runs out.",
+    )

@@ -1,0 +1,96 @@
+"""Sending due notices through Amazon SES, each at most once.
+
+For each notice: claim it (a conditional write), send it, record it as sent with the PO's
+``NOTIFIED`` audit entry. SES answering with an error means it did not send: the claim is
+released and the notice is tried again (now, then on later runs, up to ``max_attempts``). A
+sender that dies between the claim and the record leaves the notice claimed and it is never sent
+again: a duplicate mail is what the contract rules out, so an unknown outcome counts as sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+
+from pom.months import iso_timestamp, utc_now
+from pom.repository import Repository
+
+logger = logging.getLogger(__name__)
+# The request never reached SES: certainly not sent, safe to try again.
+_NOT_SENT = (ClientError, EndpointConnectionError, ConnectTimeoutError)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # SES refused it this time; it stays due (or gave up after max_attempts)
+    skipped: int = 0  # already sent, or another sender holds it
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.skipped += other.skipped
+
+
+class Notifier:
+    def __init__(
+        self, repository: Repository, sender: str, ses: Any = None, *, clock: Callable[[], datetime] = utc_now,
+        tries_now: int = 2, max_attempts: int = 5, pause_seconds: float = 1.0,
+    ):  # fmt: skip
+        self.repository = repository
+        self.sender = sender
+        self._ses = ses
+        self.clock = clock
+        self.tries_now = tries_now
+        self.max_attempts = max_attempts
+        self.pause_seconds = pause_seconds
+
+    @property
+    def ses(self) -> Any:
+        if self._ses is None:  # created on first use: most invocations send nothing
+            self._ses = boto3.client("ses")
+        return self._ses
+
+    def deliver(self, keys: Sequence[tuple[str, str]]) -> DeliveryReport:
+        report = DeliveryReport()
+        for key in dict.fromkeys(keys):
+            report.add(self._deliver_one(key))
+        return report
+
+    def _deliver_one(self, key: tuple[str, str]) -> DeliveryReport:
+        for attempt in range(self.tries_now):
+            if attempt:
+                time.sleep(self.pause_seconds * attempt)
+            claim = self.repository.claim_notice(key, iso_timestamp(self.clock()))
+            if claim.item is None:
+                return DeliveryReport(skipped=1)
+            notice = claim.item
+            try:
+                response = self.ses.send_email(
+                    Source=self.sender,
+                    Destination={"ToAddresses": notice["to"]},
+                    Message={
+                        "Subject": {"Data": notice["subject"], "Charset": "UTF-8"},
+                        "Body": {
+                            "Text": {"Data": notice["text"], "Charset": "UTF-8"},
+                            "Html": {"Data": notice["html"], "Charset": "UTF-8"},
+                        },
+                    },
+                )
+            except _NOT_SENT as error:
+                give_up = int(notice.get("attempts", 1)) >= self.max_attempts
+                logger.warning("notice not sent", extra={"notice": key[1], "error": str(error), "givingUp": give_up})
+                self.repository.release_notice(key, notice["claimedAt"], str(error), give_up=give_up)
+                if give_up:
+                    return DeliveryReport(failed=1)
+                continue
+            self.repository.notice_sent(notice, key, iso_timestamp(self.clock()), response["MessageId"])
+            return DeliveryReport(sent=1)
+        return DeliveryReport(failed=1)

@@ -1,0 +1,191 @@
+"""Faults injected around the real clients, with the template's own retry settings (in-process moto).
+
+After each fault the invariants hold: every invoice ends MATCHED or UNMATCHED exactly once, each
+line item's invoiced amount equals the sum of its ledger entries, no mail goes out twice, and what
+was given up on reaches the on-failure queue with what a replay needs.
+(Every stream batch delivered twice, and a second consumer of the stream, are in test_invoices.py.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local_runner.event_sources import EventSources
+from local_runner.events import LambdaContext
+from pom.months import iso_timestamp
+from pom.notifier import Notifier
+from tests.conftest import ApiClient, mails_to, purchase_order
+from tests.integration.test_expiry_and_notifications import SENDER, FlakySes
+from tests.integration.test_invoices import invoice, ledger_total
+from tools.replay_failed_matches import replay
+
+
+class FaultyClient:
+    """A boto3 client whose ``operation`` runs ``fault(call, kwargs)`` instead (the call is the real one)."""
+
+    def __init__(self, real: Any, operation: str, fault: Callable[[Callable[..., Any], dict[str, Any]], Any]):
+        self._real = real
+        self._operation = operation
+        self._fault = fault
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._real, name)
+        if name != self._operation:
+            return real
+        return lambda **kwargs: self._fault(real, kwargs)
+
+
+def first_calls(count: int, effect: Callable[[Callable[..., Any], dict[str, Any]], Any]) -> Any:
+    """A fault that applies ``effect`` to the first ``count`` calls, then lets calls through."""
+    calls = {"n": 0}
+
+    def fault(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        calls["n"] += 1
+        if calls["n"] <= count:
+            return effect(call, kwargs)
+        return call(**kwargs)
+
+    return fault
+
+
+def throttled(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    error = {"Error": {"Code": "ThrottlingException", "Message": "Rate of requests exceeds the allowed throughput."}}
+    raise ClientError(error, "TransactWriteItems")
+
+
+def crash_after(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    call(**kwargs)  # the transaction commits...
+    raise RuntimeError("container killed before the batch returned")  # ...and the invocation dies
+
+
+@pytest.fixture
+def matcher_client(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Any], None]:
+    import matcher_handler
+
+    repository = matcher_handler.matcher.repository
+    real = repository.client
+
+    def inject(operation: str, fault: Any) -> None:
+        monkeypatch.setattr(repository, "_client", FaultyClient(real, operation, fault))
+
+    return inject
+
+
+def assert_invariants(client: ApiClient, po_ids: list[str]) -> None:
+    invoices = client.get("/invoices", query={"limit": 100}).body["items"]
+    assert {item["matchStatus"] for item in invoices} <= {"MATCHED", "UNMATCHED"}
+    for po_id in po_ids:
+        po = client.get(f"/purchase-orders/{po_id}").body
+        assert Decimal(po["invoicedAmount"]) == ledger_total(client.account_id, po_id)
+        matched = [item for item in invoices if item["match"] and item["match"]["poId"] == po_id]
+        assert Decimal(po["invoicedAmount"]) == sum((Decimal(item["subtotal"]) for item in matched), Decimal(0))
+
+
+def test_a_throttled_transaction_mid_match_is_retried_and_debits_once(
+    client: ApiClient, pipeline: EventSources, matcher_client: Any
+):
+    client.post("/purchase-orders", purchase_order("PO-T"))
+    matcher_client("transact_write_items", first_calls(2, throttled))
+    for number in range(3):
+        client.post("/invoices", invoice(f"T-{number}", "100.00"))
+    pipeline.drain()
+    assert [client.get(f"/invoices/T-{n}").body["matchStatus"] for n in range(3)] == ["MATCHED"] * 3
+    assert client.get("/purchase-orders/PO-T").body["invoicedAmount"] == "300.00"
+    assert_invariants(client, ["PO-T"])
+
+
+def test_a_crash_after_the_transaction_redelivers_without_a_second_debit(
+    client: ApiClient, pipeline: EventSources, matcher_client: Any
+):
+    client.post("/purchase-orders", purchase_order("PO-C"))
+    matcher_client("transact_write_items", first_calls(1, crash_after))
+    client.post("/invoices", invoice("C-1", "250.00"))
+    pipeline.drain()
+    assert client.get("/invoices/C-1").body["matchStatus"] == "MATCHED"
+    assert client.get("/purchase-orders/PO-C").body["invoicedAmount"] == "250.00"
+    assert_invariants(client, ["PO-C"])
+
+
+def test_a_record_that_keeps_failing_reaches_the_failure_queue_and_replays(
+    client: ApiClient, pipeline: EventSources, matcher_client: Any, aws: dict[str, str]
+):
+    sqs = boto3.client("sqs")
+    sqs.purge_queue(QueueUrl=aws["MatcherFailureQueue"])  # what other tests gave up on is not this test's
+    client.post("/purchase-orders", purchase_order("PO-R"))
+    matcher_client("transact_write_items", first_calls(1000, throttled))  # an outage beyond the retries
+    client.post("/invoices", invoice("R-1", "40.00"))
+    pipeline.drain()
+    assert client.get("/invoices/R-1").body["matchStatus"] == "PENDING"  # not lost: still there, still pending
+    peek = sqs.receive_message(QueueUrl=aws["MatcherFailureQueue"], VisibilityTimeout=0)["Messages"]
+    batch = json.loads(peek[0]["Body"])["DDBStreamBatchInfo"]
+    assert {"shardId", "startSequenceNumber", "endSequenceNumber", "streamArn"} <= batch.keys()
+    matcher_client("transact_write_items", first_calls(0, throttled))  # the outage is over
+    import matcher_handler
+
+    repository = matcher_handler.matcher.repository
+    report = replay(aws["MatcherFailureQueue"], repository, sqs, boto3.client("dynamodbstreams"))
+    assert (report.invoices_replayed, report.messages) == (1, 1)
+    pipeline.drain()
+    assert client.get("/invoices/R-1").body["matchStatus"] == "MATCHED"
+    again = replay(aws["MatcherFailureQueue"], repository, sqs, boto3.client("dynamodbstreams"))
+    assert again.messages == 0
+    assert_invariants(client, ["PO-R"])
+
+
+def test_s3_events_duplicated_and_reordered_ingest_each_object_once(
+    client: ApiClient, pipeline: EventSources, aws: dict[str, str]
+):
+    import ingest_handler
+
+    pipeline.drain()  # nothing of other tests' left in the queue
+    sqs, keys = boto3.client("sqs"), []
+    for number in range(6):
+        keys.append(f"invoices/{client.account_id}/dup-{number}.json")
+        boto3.client("s3").put_object(
+            Bucket=aws["InvoiceBucket"], Key=keys[-1], Body=json.dumps(invoice(f"D-{number}"))
+        )
+    notifications: list[dict[str, Any]] = []  # what S3 really sent, taken off the queue before the function
+    while len(notifications) < len(keys):
+        for message in sqs.receive_message(QueueUrl=aws["InvoiceUploadQueue"], MaxNumberOfMessages=10)["Messages"]:
+            notifications.append({"messageId": message["MessageId"], "body": message["Body"], "eventSource": "aws:sqs"})
+            sqs.delete_message(QueueUrl=aws["InvoiceUploadQueue"], ReceiptHandle=message["ReceiptHandle"])
+    deliveries = [*reversed(notifications), *notifications[::2], *notifications, *notifications[1::2]]
+    for chunk in range(0, len(deliveries), 5):  # each delivered up to three times, out of order
+        response = ingest_handler.lambda_handler({"Records": deliveries[chunk : chunk + 5]}, LambdaContext())
+        assert response["batchItemFailures"] == []
+    pipeline.drain()
+    listed = client.get("/invoices", query={"limit": 100}).body["items"]
+    assert sorted(item["invoiceId"] for item in listed) == [f"D-{n}" for n in range(6)]
+    uploads = client.get("/invoice-uploads", query={"limit": 100}).body["items"]
+    assert sorted(upload["key"] for upload in uploads) == keys
+    assert_invariants(client, [])
+
+
+def test_ses_failing_then_recovering_sends_a_balance_alert_once(
+    client: ApiClient, pipeline: EventSources, monkeypatch: pytest.MonkeyPatch, aws: dict[str, str]
+):
+    import notifier_handler
+
+    email = f"{client.account_id}@example.com"
+    client.post("/purchase-orders", purchase_order("PO-S", contacts=[{"name": "Bo", "email": email}]))
+    monkeypatch.setattr(notifier_handler.notifier, "_ses", FlakySes(failures=2))  # both tries of the delivery
+    monkeypatch.setattr(notifier_handler.notifier, "pause_seconds", 0)
+    client.post("/invoices", invoice("S-1", "800.00"))
+    pipeline.drain()
+    assert mails_to(email) == []  # SES refused: the alert stays due
+    import api_support
+
+    repository = api_support.repository
+    notifier = Notifier(repository, SENDER, pause_seconds=0)
+    for _ in range(2):  # the scheduled run's outbox sweep, twice: sent once
+        notifier.deliver(repository.due_work(iso_timestamp(datetime.now(UTC))).notices)
+    assert [mail["subject"] for mail in mails_to(email)] == ["Purchase order PO-S has reached 75% of its amount"]
+    assert_invariants(client, ["PO-S"])
