@@ -2,7 +2,8 @@
 
 Counts the requests the matcher sends and the items they read (botocore events), for an account
 with one eligible PO plus N POs that cannot take the invoice (half EXPIRED, half from another
-bill-from entity), against the in-process emulator. Prints a table and the ratio to N = 0.
+bill-from entity), and again with N POs in other accounts that would take it there, against the
+in-process emulator. Prints a table and the ratio to N = 0.
 
     python bench/match_cost.py [--ineligible 0 1000 10000]
 """
@@ -64,12 +65,15 @@ def _purchase_order(account_id: str, po_id: str, entity: str, status: str = "ACT
     return po.model_copy(update={"status": status})
 
 
-def measure(repository: Repository, ineligible: int) -> dict[str, Any]:
-    """Seeds an account of its own and matches one invoice in it; returns the counts."""
+def measure(repository: Repository, ineligible: int, *, elsewhere: bool = False) -> dict[str, Any]:
+    """Seeds an account of its own and matches one invoice in it; returns the counts. ``elsewhere``:
+    the other POs belong to other accounts (a thousand each) and would suit the invoice there."""
     account_id = f"bench-{uuid.uuid4().hex[:10]}"
     pos = [_purchase_order(account_id, "ELIGIBLE", "AWS Inc.")]
     for number in range(ineligible):
-        if number % 2:
+        if elsewhere:
+            pos.append(_purchase_order(f"{account_id}-other-{number // 1000}", f"ELIGIBLE-{number}", "AWS Inc."))
+        elif number % 2:
             pos.append(_purchase_order(account_id, f"OTHER-{number}", "Another Seller LLC"))
         else:
             pos.append(_purchase_order(account_id, f"EXPIRED-{number}", "AWS Inc.", status="EXPIRED"))
@@ -86,7 +90,8 @@ def measure(repository: Repository, ineligible: int) -> dict[str, Any]:
         outcome = MatcherService(repository).process(invoice)
     finally:
         counter.detach(repository.client)
-    return {"ineligible": ineligible, "outcome": outcome, "requests": len(counter.operations),
+    return {"ineligible": ineligible, "where": "other accounts" if elsewhere else "the account",
+            "outcome": outcome, "requests": len(counter.operations),
             "operations": counter.operations, "items_read": counter.items_read}  # fmt: skip
 
 
@@ -104,13 +109,14 @@ def main() -> int:
         create_resources()
         repository = Repository(TABLE_NAME)
         rows = [measure(repository, count) for count in arguments.ineligible]
+        rows += [measure(repository, count, elsewhere=True) for count in arguments.ineligible if count]
     base = rows[0]["items_read"] or 1
-    print(f"{'ineligible POs':>15}{'outcome':>10}{'requests':>10}{'items read':>12}{'ratio':>8}  operations")
+    print(f"{'ineligible POs':>15}  {'in':<15}{'outcome':>9}{'requests':>10}{'items read':>12}{'ratio':>8}  operations")
     for row in rows:
         ratio = row["items_read"] / base
         print(
-            f"{row['ineligible']:>15}{row['outcome']:>10}{row['requests']:>10}{row['items_read']:>12}{ratio:>8.2f}"
-            f"  {', '.join(row['operations'])}"
+            f"{row['ineligible']:>15}  {row['where']:<15}{row['outcome']:>9}{row['requests']:>10}"
+            f"{row['items_read']:>12}{ratio:>8.2f}  {', '.join(row['operations'])}"
         )
     return 0
 

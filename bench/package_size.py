@@ -51,7 +51,7 @@ def build_layer(logical_id: str, target: Path) -> Path:
     runtime = properties["CompatibleRuntimes"][0].removeprefix("python")
     site = target / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+        [sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check", "--no-compile",
          "--target", str(site), "--requirement", str(source / "requirements.txt"),
          "--platform", PLATFORMS[properties["CompatibleArchitectures"][0]], "--implementation", "cp",
          "--python-version", runtime, "--only-binary=:all:"],
