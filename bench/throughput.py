@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from local_runner.emulator import FAKE_CREDENTIALS, TABLE_NAME  # noqa: E402
+from tests.e2e.client import TIMEOUT, Client, drain, invoice_document, line_item  # noqa: E402
 from tests.e2e.conftest import Runner, start_runner  # noqa: E402
-from tests.e2e.test_matching_scenarios import TIMEOUT, Client, drain, invoice_document, line_item  # noqa: E402
 
 SUBTOTAL = Decimal("10.00")
 

@@ -109,6 +109,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "po-local"
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the HTTP server answers by itself (an unknown method, a request line too long), in
+        the contract's error shape rather than the standard library's HTML page."""
+        short, long = self.responses.get(code, ("Error", ""))
+        body = json.dumps({"status": code, "title": message or short, "detail": explain or long}).encode()
+        self.close_connection = True
+        self.send_response(code, short)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def _handle(self) -> None:
         started = time.perf_counter()
         status, headers, body = self._respond()

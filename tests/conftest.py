@@ -12,10 +12,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local_runner import outbox
@@ -205,3 +209,53 @@ def dynamodb_calls(api_handler: Any) -> Iterator[DynamoDBCalls]:
     yield calls
     client.meta.events.unregister("before-call.dynamodb", before_call)
     client.meta.events.unregister("after-call.dynamodb", after_call)
+
+
+# --- invoices and e-mail ----------------------------------------------------------------------------
+
+AWS_INC = "Amazon Web Services, Inc."
+
+
+def invoice(invoice_id: str = "INV-1", subtotal: str = "100.00", **fields: Any) -> dict[str, Any]:
+    document = {
+        "invoiceId": invoice_id,
+        "billingEntity": AWS_INC,
+        "invoiceType": "MONTHLY_USAGE",
+        "issueDate": "2026-03-15",
+        "currency": "USD",
+        "subtotal": subtotal,
+        "tax": "0.00",
+        "total": subtotal,
+    }
+    return {**document, **fields}
+
+
+def ledger_total(account_id: str, po_id: str) -> Decimal:
+    import api_support
+
+    entries = api_support.repository.ledger_entries(account_id, po_id)
+    return sum((Decimal(entry["amount"]) for e in entries for entry in e["entries"]), Decimal(0))
+
+
+SENDER = function_environment("SchedulerFunction", {"Table": "-", "InvoiceBucket": "-"})["NOTIFICATION_SENDER"]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+class FlakySes:
+    """Wraps the SES client: the first ``failures`` sends are refused as SES refuses them (throttled)."""
+
+    def __init__(self, failures: int):
+        self.real = boto3.client("ses")
+        self.failures = failures
+        self.calls = 0
+
+    def send_email(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ClientError(
+                {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail"
+            )
+        return self.real.send_email(**kwargs)

@@ -44,4 +44,5 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     metrics.add_metric(name="PurchaseOrdersExpired", unit=MetricUnit.Count, value=summary["expired"])
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=summary["mailsSent"])
     metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=summary["mailsFailed"])
+    metrics.add_metric(name="NotificationsInDoubt", unit=MetricUnit.Count, value=summary["mailsInDoubt"])
     return summary

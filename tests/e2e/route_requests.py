@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import requests
 
+from tests.e2e.client import AWS, TIMEOUT, Client, drain, invoice_document, line_item
 from tests.e2e.conftest import Runner
-from tests.e2e.test_matching_scenarios import AWS, TIMEOUT, Client, drain, invoice_document, line_item
 
 # Characters that need encoding in a path, and a '#', which separates the parts of the table's keys.
 PO_ID = "Q3 2026#a%b"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e.client import Client, drain
 from tests.e2e.conftest import Runner
 from tests.e2e.route_requests import (
     PO_ID,
@@ -20,7 +21,6 @@ from tests.e2e.route_requests import (
     seeded_client,
     served_operations,
 )
-from tests.e2e.test_matching_scenarios import Client, drain
 
 pytestmark = pytest.mark.e2e
 

@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from pom.config import ServiceConfig
+from tests.e2e.client import Client, invoice_document
 from tests.e2e.conftest import Runner
 from tests.e2e.route_requests import Operations, RouteRequest, route_requests, seeded_client, served_operations
-from tests.e2e.test_matching_scenarios import Client, invoice_document
 
 pytestmark = pytest.mark.e2e
 

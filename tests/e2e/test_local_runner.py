@@ -98,6 +98,8 @@ def test_errors_over_http_have_the_contract_body(runner: Runner):
     assert requests.get(f"{runner.base_url}/nowhere", headers=auth(account), timeout=10).status_code == 404
     huge = requests.post(url, json={**PO, "description": "x" * 400_000}, headers=auth(account), timeout=10)
     assert huge.status_code == 413
+    unknown_method = requests.request("TRACE", url, headers=auth(account), timeout=10)  # the server's own answer
+    assert (unknown_method.status_code, unknown_method.json()["status"]) == (501, 501)
 
 
 def test_openapi_document_is_served(runner: Runner):

@@ -4,13 +4,13 @@ outbox (shared by every test against the runner) is read per address."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import purchase_order
+from tests.e2e.client import Client, invoice_document
 from tests.e2e.conftest import Runner
 
 pytestmark = pytest.mark.e2e
@@ -20,15 +20,13 @@ def runner_outbox(runner: Runner) -> list[dict[str, Any]]:
     return requests.get(f"{runner.base_url}/_local/outbox", timeout=30).json()["items"]
 
 
-class Account:
-    def __init__(self, runner: Runner):
-        self.runner = runner
-        self.id = f"sched-{uuid.uuid4().hex[:10]}"
-        self.email = f"{self.id}@example.com"
-        self.headers = {"Authorization": f"Bearer local:{self.id}"}
+class Account(Client):
+    """An account whose POs mail an address of its own."""
 
-    def call(self, method: str, path: str, body: Any = None) -> requests.Response:
-        return requests.request(method, f"{self.runner.base_url}{path}", json=body, headers=self.headers, timeout=30)
+    def __init__(self, runner: Runner):
+        super().__init__(runner)
+        self.runner = runner
+        self.email = f"{self.account}@example.com"
 
     def create(self, po_id: str, expiration: str, *, contacts: bool = True) -> None:
         document = purchase_order(po_id, expirationMonth=expiration)
@@ -36,7 +34,7 @@ class Account:
         assert self.call("POST", "/purchase-orders", document).status_code == 201
 
     def status(self, po_id: str) -> str:
-        return self.call("GET", f"/purchase-orders/{po_id}").json()["status"]
+        return self.po(po_id)["status"]
 
     def subjects(self) -> list[str]:
         return [item["subject"] for item in runner_outbox(self.runner) if self.email in item["to"]]
@@ -75,12 +73,8 @@ def test_expiry_notices_through_the_runner(runner: Runner):
 def test_balance_alerts_are_mailed_when_the_match_crosses(runner: Runner):
     account = Account(runner)
     account.create("ALERTS", "2026-12")
-    invoice = {"billingEntity": "Amazon Web Services, Inc.", "invoiceType": "MONTHLY_USAGE", "currency": "USD",
-               "issueDate": "2026-03-15", "tax": "0.00"}  # fmt: skip
     for number, amount in enumerate(("700.00", "100.00", "250.00")):
-        document = {**invoice, "invoiceId": f"INV-{number}", "subtotal": amount, "total": amount}
-        assert account.call("POST", "/invoices", document).status_code == 202
-        assert requests.post(f"{runner.base_url}/_local/drain", timeout=120).status_code == 200
+        account.upload(invoice_document(f"INV-{number}", amount, "2026-03-15"))
     assert account.subjects() == [
         "Purchase order ALERTS has reached 75% of its amount",
         "Purchase order ALERTS has reached 100% of its amount",

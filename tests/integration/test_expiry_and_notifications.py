@@ -10,47 +10,24 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ReadTimeoutError
 
 from bench.match_cost import RequestCounter
 from local_runner.events import LambdaContext
 from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
-from local_runner.template import create_table_arguments, function_environment
+from local_runner.template import create_table_arguments
 from pom.expiry_job import ExpiryJob
 from pom.models import AccountSettings, PurchaseOrderCreate, PurchaseOrderFields
 from pom.notifier import Notifier
 from pom.po_service import PurchaseOrderService
 from pom.purchase_orders import editable_view
 from pom.repository import Actor, Repository
-from tests.conftest import ApiClient, mails_to, new_account, purchase_order
-
-SENDER = function_environment("SchedulerFunction", {"Table": "-", "InvoiceBucket": "-"})["NOTIFICATION_SENDER"]
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-class FlakySes:
-    """Wraps the SES client: the first ``failures`` sends are refused as SES refuses them (throttled)."""
-
-    def __init__(self, failures: int):
-        self.real = boto3.client("ses")
-        self.failures = failures
-        self.calls = 0
-
-    def send_email(self, **kwargs: Any) -> Any:
-        self.calls += 1
-        if self.calls <= self.failures:
-            raise ClientError(
-                {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail"
-            )
-        return self.real.send_email(**kwargs)
+from tests.conftest import SENDER, ApiClient, FlakySes, at, invoice, mails_to, new_account, purchase_order
 
 
 @dataclass
@@ -186,6 +163,30 @@ def test_ses_down_for_a_whole_run_sends_on_the_next_run_once(world: World):
     assert world.subjects() == ["Purchase order DOWN has expired"]
 
 
+class DyingSes:
+    """SES whose caller dies while waiting for the answer: did it send? Nobody can tell."""
+
+    def send_email(self, **_: Any) -> Any:
+        raise ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com")
+
+
+def test_a_sender_dying_mid_send_never_resends_and_the_notice_is_set_aside(world: World):
+    world.create("DOUBT", "2026-11")
+    with pytest.raises(ReadTimeoutError):
+        world.job(DyingSes()).run(at("2026-11-05T00:15"))
+    clock = {"now": datetime.now(UTC)}
+
+    def job_at(minutes_later: int) -> ExpiryJob:
+        clock["now"] = datetime.now(UTC) + timedelta(minutes=minutes_later)
+        notifier = Notifier(world.repository, SENDER, clock=lambda: clock["now"], pause_seconds=0)
+        return ExpiryJob(world.repository, notifier)
+
+    assert job_at(1).run(at("2026-11-05T00:16")).mailsSkipped == 1  # maybe still sending: left alone
+    assert job_at(20).run(at("2026-11-05T00:35")).mailsInDoubt == 1  # its sender is gone: set aside
+    assert job_at(21).run(at("2026-11-05T00:36")).mailsInDoubt == 0  # and out of the outbox
+    assert world.subjects() == []
+
+
 class CrashingRepository(Repository):
     """The job's repository, dying (as a killed container would) after ``survive`` PO expiries."""
 
@@ -256,10 +257,8 @@ def test_scheduled_sample_event_runs_the_handler(aws: dict[str, str]):
 def test_balance_alerts_at_75_and_100_percent_are_mailed_once(client: ApiClient, pipeline: Any):
     email = f"{client.account_id}@example.com"
     client.post("/purchase-orders", purchase_order("ALERT", contacts=[{"name": "Bo", "email": email}]))
-    subtotal = {"billingEntity": "Amazon Web Services, Inc.", "invoiceType": "MONTHLY_USAGE", "currency": "USD"}
     for number, amount in enumerate(("500.00", "300.00", "150.00", "50.00", "10.00")):
-        document = {"invoiceId": f"A-{number}", "issueDate": "2026-03-15", "subtotal": amount, "tax": "0.00"}
-        client.post("/invoices", {**subtotal, **document, "total": amount})
+        client.post("/invoices", invoice(f"A-{number}", amount))
         pipeline.drain()
     subjects = [message["subject"] for message in mails_to(email)]
     assert subjects == [

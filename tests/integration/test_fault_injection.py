@@ -22,9 +22,7 @@ from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
 from pom.months import iso_timestamp
 from pom.notifier import Notifier
-from tests.conftest import ApiClient, mails_to, purchase_order
-from tests.integration.test_expiry_and_notifications import SENDER, FlakySes
-from tests.integration.test_invoices import invoice, ledger_total
+from tests.conftest import SENDER, ApiClient, FlakySes, invoice, ledger_total, mails_to, purchase_order
 from tools.replay_failed_matches import replay
 
 

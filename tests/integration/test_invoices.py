@@ -14,35 +14,22 @@ import pytest
 from bench.match_cost import measure
 from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
-from tests.conftest import ApiClient, DynamoDBCalls, handler_invoker, new_account, po_path, purchase_order
+from tests.conftest import (
+    ApiClient,
+    DynamoDBCalls,
+    handler_invoker,
+    invoice,
+    ledger_total,
+    new_account,
+    po_path,
+    purchase_order,
+)
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-AWS_INC = "Amazon Web Services, Inc."
-
-
-def invoice(invoice_id: str = "INV-1", subtotal: str = "100.00", **fields: Any) -> dict[str, Any]:
-    document = {
-        "invoiceId": invoice_id,
-        "billingEntity": AWS_INC,
-        "invoiceType": "MONTHLY_USAGE",
-        "issueDate": "2026-03-15",
-        "currency": "USD",
-        "subtotal": subtotal,
-        "tax": "0.00",
-        "total": subtotal,
-    }
-    return {**document, **fields}
 
 
 def balance(client: ApiClient, po_id: str) -> str:
     return client.get(po_path(po_id)).body["balance"]
-
-
-def ledger_total(account_id: str, po_id: str) -> Decimal:
-    import api_support
-
-    entries = api_support.repository.ledger_entries(account_id, po_id)
-    return sum((Decimal(entry["amount"]) for e in entries for entry in e["entries"]), Decimal(0))
 
 
 # --- upload ---------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class RunSummary:
     mailsSent: int = 0
     mailsFailed: int = 0
     mailsSkipped: int = 0
+    mailsInDoubt: int = 0
     accountsReplanned: int = 0
 
     def as_dict(self) -> dict[str, int | str]:
@@ -72,6 +73,7 @@ class ExpiryJob:
             summary.accountsReplanned += 1
         report = self.notifier.deliver(outbox)
         summary.mailsSent, summary.mailsFailed, summary.mailsSkipped = report.sent, report.failed, report.skipped
+        summary.mailsInDoubt = report.in_doubt
         return summary
 
     def _advance(

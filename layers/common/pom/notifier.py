@@ -4,7 +4,9 @@ For each notice: claim it (a conditional write), send it, record it as sent with
 ``NOTIFIED`` audit entry. SES answering with an error means it did not send: the claim is
 released and the notice is tried again (now, then on later runs, up to ``max_attempts``). A
 sender that dies between the claim and the record leaves the notice claimed and it is never sent
-again: a duplicate mail is what the contract rules out, so an unknown outcome counts as sent.
+again: a duplicate mail is what the contract rules out, so an unknown outcome counts as sent. Once
+the claim is older than any sender lives (``CLAIM_LEASE``), the notice leaves the outbox, marked
+in doubt, and is logged as an error, for someone to check whether it arrived.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -25,6 +27,8 @@ from pom.repository import Repository
 logger = logging.getLogger(__name__)
 # The request never reached SES: certainly not sent, safe to try again.
 _NOT_SENT = (ClientError, EndpointConnectionError, ConnectTimeoutError)
+# Longer than the longest-lived sender (the scheduler's 300 s timeout): an older claim's sender is gone.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass
@@ -32,11 +36,13 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0  # SES refused it this time; it stays due (or gave up after max_attempts)
     skipped: int = 0  # already sent, or another sender holds it
+    in_doubt: int = 0  # its sender died between the claim and the record: never resent
 
     def add(self, other: DeliveryReport) -> None:
         self.sent += other.sent
         self.failed += other.failed
         self.skipped += other.skipped
+        self.in_doubt += other.in_doubt
 
 
 class Notifier:
@@ -68,7 +74,11 @@ class Notifier:
         for attempt in range(self.tries_now):
             if attempt:
                 time.sleep(self.pause_seconds * attempt)
-            claim = self.repository.claim_notice(key, iso_timestamp(self.clock()))
+            now = self.clock()
+            claim = self.repository.claim_notice(key, iso_timestamp(now), iso_timestamp(now - CLAIM_LEASE))
+            if claim.state == "IN_DOUBT":
+                logger.error("notice in doubt: its sender stopped after claiming it", extra={"notice": key[1]})
+                return DeliveryReport(in_doubt=1)
             if claim.item is None:
                 return DeliveryReport(skipped=1)
             notice = claim.item

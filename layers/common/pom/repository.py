@@ -366,7 +366,7 @@ class Claim:
     """The outcome of claiming a notice for sending: ``item`` is set when this caller may send it."""
 
     item: dict[str, Any] | None
-    state: str  # CLAIMED | SENT (already) | IN_FLIGHT (another sender holds it) | GONE
+    state: str  # CLAIMED | SENT (already) | IN_FLIGHT (another sender holds it) | IN_DOUBT | GONE
 
 
 def _cancellation_codes(error: ClientError) -> list[str]:
@@ -900,12 +900,13 @@ class Repository:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
-    def claim_notice(self, key: tuple[str, str], now: str) -> Claim:
+    def claim_notice(self, key: tuple[str, str], now: str, abandoned_before: str) -> Claim:
         """Marks an unsent notice as being sent by this caller (a conditional write), and returns it.
 
-        The claim comes before the SES call, so two senders never both send it; a sender that
-        dies between the claim and recording the outcome leaves it IN_FLIGHT, never resent:
-        a notice is sent at most once."""
+        The claim comes before the SES call, so two senders never both send it. A sender that
+        dies between the claim and recording the outcome leaves it claimed, never resent: a notice
+        is sent at most once. A claim older than ``abandoned_before`` (longer than any sender
+        lives) is such a case: the notice leaves the outbox marked ``inDoubtSince`` (IN_DOUBT)."""
         pk, sk = key
         try:
             response = self.client.update_item(
@@ -928,6 +929,11 @@ class Repository:
                 if "GSI4PK" in current:  # due again after it was sent (a second crossing): not resent
                     self._leave_outbox(key, "attribute_exists(sentAt)", {})
                 return Claim(None, "SENT")
+            claimed = current["claimedAt"]["S"]
+            if claimed < abandoned_before and "GSI4PK" in current:
+                values = {":claimed": {"S": claimed}, ":now": {"S": now}}
+                self._leave_outbox(key, "claimedAt = :claimed", values, "SET inDoubtSince = :now")
+                return Claim(_from_item(current), "IN_DOUBT")
             return Claim(None, "IN_FLIGHT")
         return Claim(_from_item(response["Attributes"]), "CLAIMED")
 
@@ -971,13 +977,13 @@ class Repository:
         audit = _audit_entries(self.table_name, (notice["accountId"], notice["poId"]), actor, sent_at, [event])
         self.client.transact_write_items(TransactItems=[{"Update": update}, *audit])
 
-    def _leave_outbox(self, key: tuple[str, str], condition: str, values: dict[str, Any]) -> None:
+    def _leave_outbox(self, key: tuple[str, str], condition: str, values: dict[str, Any], also: str = "") -> None:
         pk, sk = key
         try:
             self.client.update_item(
                 TableName=self.table_name,
                 Key={"PK": {"S": pk}, "SK": {"S": sk}},
-                UpdateExpression="REMOVE GSI4PK, GSI4SK",
+                UpdateExpression=f"REMOVE GSI4PK, GSI4SK {also}".strip(),
                 ConditionExpression=condition,
                 **({"ExpressionAttributeValues": values} if values else {}),
             )
