@@ -94,7 +94,11 @@ class LocalApi:
             return _problem(422, "Unprocessable Entity", f'send {{"time": "2026-12-01T00:00:00Z"}}: {error}')
         if moment.tzinfo is None:
             return _problem(422, "Unprocessable Entity", "time: give a time zone, e.g. 2026-12-01T00:00:00Z")
-        runs = self.schedules.run(moment)
+        try:
+            runs = self.schedules.run(moment)
+        except Exception:  # the function failed (as Lambda would retry it): say so, with its log
+            traceback.print_exc()
+            return _problem(502, "Bad gateway", "the scheduled function failed; see the runner's log")
         if len(runs) == 1:
             return 200, runs[0]["result"]
         return 200, {"runs": runs}
