@@ -91,68 +91,57 @@ def _figures(po: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _notice(
-    po: dict[str, Any],
-    account_id: str,
-    kind: str,
-    *,
-    threshold: int | None,
-    month: str | None,
-    now: datetime,
-    subject: str,
-    lead: str,
-    action: str,
-) -> Notice | None:
+@dataclass(frozen=True)
+class _Wording:
+    subject: str
+    lead: str
+    action: str
+
+
+# Filled with the PO id (``po``), the expiration month (``month``), days left (``left``, ``days``)
+# and the percentage reached (``percent``).
+_WORDING = {
+    "PO_EXPIRING": _Wording(
+        subject="Purchase order {po} expires in {left} {days}",
+        lead="Purchase order {po} expires at the end of {month}, in {left} {days}.",
+        action="To keep invoices matching to it, extend its expiration month (edit the PO) or create a new PO.",
+    ),
+    "PO_EXPIRED": _Wording(
+        subject="Purchase order {po} has expired",
+        lead="Purchase order {po} expired at the end of {month}; new invoices no longer match to it.",
+        action="Extend its expiration month (edit the PO) to make it active again, or create a new PO.",
+    ),
+    "BALANCE_ALERT": _Wording(
+        subject="Purchase order {po} has reached {percent}% of its amount",
+        lead="Invoices matched to purchase order {po} have reached {percent}% of its total amount.",
+        action="Raise the PO's amounts (edit its line items) or create a new PO before the balance runs out.",
+    ),
+}
+
+
+def _notice(po: dict[str, Any], account_id: str, kind: str, threshold: int | None, now: datetime) -> Notice | None:
     recipients = _recipients(po)
     if not recipients:
         return None  # a PO without contacts sends nothing
+    month = po["expirationMonth"] if kind != "BALANCE_ALERT" else None
+    left = max(1, -(-(end_of(po["expirationMonth"]) - now) // DAY))  # whole days, rounded up
+    values = {"po": po["poId"], "month": po["expirationMonth"], "left": left, "days": "day" if left == 1 else "days"}
+    wording = _WORDING[kind]
+    subject, lead = (text.format(**values, percent=threshold) for text in (wording.subject, wording.lead))
     figures = _figures(po)
-    text = "\n".join([lead, "", *(f"{name}: {value}" for name, value in figures), "", action, ""])
+    text = "\n".join([lead, "", *(f"{name}: {value}" for name, value in figures), "", wording.action, ""])
     rows = "".join(f"<tr><th align='left'>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in figures)
-    html = f"<p>{escape(lead)}</p><table>{rows}</table><p>{escape(action)}</p>"
+    html = f"<p>{escape(lead)}</p><table>{rows}</table><p>{escape(wording.action)}</p>"
     return Notice(account_id, po["poId"], kind, threshold, month, iso_timestamp(now), recipients, subject, text, html)
 
 
 def expiring_notice(po: dict[str, Any], account_id: str, days: int, now: datetime) -> Notice | None:
-    month = po["expirationMonth"]
-    left = max(1, -(-(end_of(month) - now) // DAY))  # whole days, rounded up
-    return _notice(
-        po,
-        account_id,
-        "PO_EXPIRING",
-        threshold=days,
-        month=month,
-        now=now,
-        subject=f"Purchase order {po['poId']} expires in {left} day{'s' if left != 1 else ''}",
-        lead=f"Purchase order {po['poId']} expires at the end of {month}, in {left} day(s).",
-        action="To keep invoices matching to it, extend its expiration month (edit the PO) or create a new PO.",
-    )
+    return _notice(po, account_id, "PO_EXPIRING", days, now)
 
 
 def expired_notice(po: dict[str, Any], account_id: str, now: datetime) -> Notice | None:
-    month = po["expirationMonth"]
-    return _notice(
-        po,
-        account_id,
-        "PO_EXPIRED",
-        threshold=None,
-        month=month,
-        now=now,
-        subject=f"Purchase order {po['poId']} has expired",
-        lead=f"Purchase order {po['poId']} expired at the end of {month}; new invoices no longer match to it.",
-        action="Extend its expiration month (edit the PO) to make it active again, or create a new PO.",
-    )
+    return _notice(po, account_id, "PO_EXPIRED", None, now)
 
 
 def balance_alert(po: dict[str, Any], account_id: str, percent: int, now: datetime) -> Notice | None:
-    return _notice(
-        po,
-        account_id,
-        "BALANCE_ALERT",
-        threshold=percent,
-        month=None,
-        now=now,
-        subject=f"Purchase order {po['poId']} has reached {percent}% of its amount",
-        lead=f"Invoices matched to purchase order {po['poId']} have reached {percent}% of its total amount.",
-        action="Raise the PO's amounts (edit its line items) or create a new PO before the balance runs out.",
-    )
+    return _notice(po, account_id, "BALANCE_ALERT", percent, now)
