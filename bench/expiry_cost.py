@@ -71,14 +71,11 @@ def measure(not_due: int) -> dict[str, Any]:
     client = boto3.client("dynamodb")
     client.create_table(**create_table_arguments("Table", name))
     repository = Repository(name, client)
-    pos = []
-    for account_number in range(max(1, not_due // 1000)):  # a thousand POs per account
-        account_id = f"bench-{account_number}-{uuid.uuid4().hex[:6]}"
-        share = not_due // max(1, not_due // 1000)
-        pos += [
-            _purchase_order(account_id, f"LATER-{n}", "2028-06" if n % 2 else f"2027-0{3 + n % 7}")
-            for n in range(share)
-        ]
+    prefix = f"bench-{uuid.uuid4().hex[:6]}"
+    pos = [  # a thousand POs per account
+        _purchase_order(f"{prefix}-{n // 1000}", f"LATER-{n}", "2028-06" if n % 2 else f"2027-0{3 + n % 7}")
+        for n in range(not_due)
+    ]
     due_account = f"due-{uuid.uuid4().hex[:6]}"
     pos += [_purchase_order(due_account, f"DUE-{n}", "2026-11") for n in range(DUE)]
     repository.import_purchase_orders(pos, Actor(due_account, "bench"))

@@ -35,6 +35,26 @@ export function field({ label, name, kind = "input", hint, options, value, ...at
   );
 }
 
+/**
+ * A form of select filters kept in the address: changing one goes to `#/<route>?<the non-empty
+ * values>`, so a filter survives a reload and the Back button. `filters`: [{label, name, options, value}].
+ */
+export function filterForm(label, route, filters) {
+  const form = h(
+    "form",
+    { class: "filters", "aria-label": label },
+    filters.map((filter) => field({ kind: "select", ...filter })),
+  );
+  form.addEventListener("change", () => {
+    const query = new URLSearchParams();
+    for (const { name } of filters) {
+      if (valueOf(form, name)) query.set(name, valueOf(form, name));
+    }
+    location.hash = `#/${route}?${query}`;
+  });
+  return form;
+}
+
 /** The error slot of a group of controls marked data-field (a whole list, such as "lineItems"). */
 export function groupError() {
   return h("p", { class: "field-error", id: uniqueId("group-error"), hidden: true });

@@ -14,7 +14,7 @@ from local_runner import moto_speedups, outbox
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
-    function_environment,
+    parameter_values,
     queue_attributes,
     resources_of_type,
 )
@@ -61,8 +61,7 @@ def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, 
     s3.put_bucket_notification_configuration(
         Bucket=INVOICE_BUCKET, NotificationConfiguration=bucket_notification_configuration("InvoiceBucket", references)
     )
-    sender = function_environment("SchedulerFunction", references)["NOTIFICATION_SENDER"]
-    boto3.client("ses", **kwargs).verify_email_identity(EmailAddress=sender)
+    boto3.client("ses", **kwargs).verify_email_identity(EmailAddress=parameter_values()["NotificationSender"])
     return references
 
 

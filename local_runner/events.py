@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -81,6 +82,11 @@ class LambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 10_000
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO-8601 UTC with a ``Z`` and whole seconds, as AWS writes event times."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def scheduled_event(moment: str, rule_arn: str) -> dict[str, Any]:

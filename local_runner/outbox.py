@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.ses.responses import EmailResponse
 
+from local_runner.events import iso_utc
+
 _lock = threading.Lock()
 _sent: list[dict[str, Any]] = []
 
@@ -32,7 +34,7 @@ def install() -> None:
             "subject": self._get_param("Message.Subject.Data"),
             "body": self._get_param("Message.Body.Text.Data"),
             "html": self._get_param("Message.Body.Html.Data"),
-            "sentAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "sentAt": iso_utc(datetime.now(UTC)),
         }
         with _lock:
             _sent.append(message)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local_runner.events import scheduled_event
+from local_runner.events import iso_utc, scheduled_event
 from local_runner.template import function_events, parameter_values, resolve
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -41,6 +41,11 @@ class LocalSchedule:
             today = moment.replace(hour=hour, minute=minute, second=0, microsecond=0)
             return today if today > moment else today + timedelta(days=1)
         return None
+
+    def invoke(self, invokers: Mapping[str, Callable[[dict[str, Any]], Any]], moment: datetime) -> Any:
+        """Invokes the function with the event its schedule delivers at ``moment``; its result."""
+        arn = f"arn:aws:scheduler:us-east-1:123456789012:schedule/default/{self.name}"
+        return invokers[self.function](scheduled_event(iso_utc(moment), arn))
 
 
 class Schedules:
@@ -67,13 +72,14 @@ class Schedules:
 
     def run(self, moment: datetime) -> list[dict[str, Any]]:
         """Invokes every scheduled function as its schedule would at ``moment``; their results."""
-        stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        results = []
-        for schedule in self.schedules:
-            arn = f"arn:aws:scheduler:us-east-1:123456789012:schedule/default/{schedule.name}"
-            result = self._invokers[schedule.function](scheduled_event(stamp, arn))
-            results.append({"function": schedule.function, "schedule": schedule.name, "result": result})
-        return results
+        return [
+            {
+                "function": schedule.function,
+                "schedule": schedule.name,
+                "result": schedule.invoke(self._invokers, moment),
+            }
+            for schedule in self.schedules
+        ]
 
     def start(self) -> None:
         for schedule in self.schedules:
@@ -96,9 +102,7 @@ class Schedules:
                     continue
                 due[schedule] = schedule.next_after(now)
                 try:
-                    result = self._invokers[schedule.function](
-                        scheduled_event(at.strftime("%Y-%m-%dT%H:%M:%SZ"), schedule.name)
-                    )
-                    self._log(f"schedule {schedule.name} fired at {at:%Y-%m-%dT%H:%M:%SZ}: {result}")
+                    result = schedule.invoke(self._invokers, at)
+                    self._log(f"schedule {schedule.name} fired at {iso_utc(at)}: {result}")
                 except Exception:  # the function's failure: report it, keep the clock going
                     self._log(f"schedule {schedule.name} failed:\n{traceback.format_exc().rstrip()}")

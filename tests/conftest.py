@@ -25,7 +25,7 @@ from moto import mock_aws
 from local_runner import outbox
 from local_runner.emulator import FAKE_CREDENTIALS, create_resources
 from local_runner.events import LambdaContext, api_gateway_event, local_claims
-from local_runner.template import find_route, function_environment
+from local_runner.template import find_route, function_environment, parameter_values
 
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.update(FAKE_CREDENTIALS)
@@ -237,7 +237,7 @@ def ledger_total(account_id: str, po_id: str) -> Decimal:
     return sum((Decimal(entry["amount"]) for e in entries for entry in e["entries"]), Decimal(0))
 
 
-SENDER = function_environment("SchedulerFunction", {"Table": "-", "InvoiceBucket": "-"})["NOTIFICATION_SENDER"]
+SENDER = parameter_values()["NotificationSender"]
 
 
 def at(text: str) -> datetime:

@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { announce, facts, formatMoney, h, pagedList, poHref, scrollingTable, statusBadge, uniqueId } from "../dom.js";
-import { clearErrors, errorSummary, field, showErrors } from "../forms.js";
+import { clearErrors, errorSummary, field, filterForm, showErrors } from "../forms.js";
 import { flagList, originalDocumentButton } from "./invoice-parts.js";
 
 const MATCH_STATUSES = [
@@ -389,25 +389,10 @@ export async function renderInvoices(view, { params }) {
     problem.textContent = `Could not load: ${error.message}`;
     problem.hidden = false;
   };
-  const filters = h(
-    "form",
-    { class: "filters", "aria-label": "Filter invoices" },
-    field({ label: "Match status", name: "matchStatus", kind: "select", options: MATCH_STATUSES, value: matchStatus }),
-    field({
-      label: "Approval status",
-      name: "approvalStatus",
-      kind: "select",
-      options: APPROVAL_STATUSES,
-      value: approvalStatus,
-    }),
-  );
-  filters.addEventListener("change", () => {
-    const query = new URLSearchParams();
-    for (const name of ["matchStatus", "approvalStatus"]) {
-      if (filters.elements.namedItem(name).value) query.set(name, filters.elements.namedItem(name).value);
-    }
-    location.hash = `#/invoices?${query}`;
-  });
+  const filters = filterForm("Filter invoices", "invoices", [
+    { label: "Match status", name: "matchStatus", options: MATCH_STATUSES, value: matchStatus },
+    { label: "Approval status", name: "approvalStatus", options: APPROVAL_STATUSES, value: approvalStatus },
+  ]);
   const invoices = pagedList({
     label: "Invoices",
     load: (nextToken) => api.listInvoices({ matchStatus, approvalStatus, nextToken, limit: 20 }),

@@ -11,7 +11,7 @@ import {
   scrollingTable,
   statusBadge,
 } from "../dom.js";
-import { field } from "../forms.js";
+import { filterForm } from "../forms.js";
 
 const STATUSES = [
   ["", "All"],
@@ -57,24 +57,10 @@ export async function renderPurchaseOrders(view, { params }) {
   const status = params.get("status") ?? "";
   const limit = PAGE_SIZES.includes(params.get("limit")) ? params.get("limit") : PAGE_SIZES[0];
   const problem = h("p", { class: "error", role: "alert", hidden: true });
-  const filters = h(
-    "form",
-    { class: "filters", "aria-label": "Filter purchase orders" },
-    field({ label: "Status", name: "status", kind: "select", options: STATUSES, value: status }),
-    field({
-      label: "Per page",
-      name: "limit",
-      kind: "select",
-      options: PAGE_SIZES.map((size) => [size, size]),
-      value: limit,
-    }),
-  );
-  // A filter is part of the address, so it survives a reload and the Back button.
-  filters.addEventListener("change", () => {
-    const query = new URLSearchParams({ limit: filters.elements.namedItem("limit").value });
-    if (filters.elements.namedItem("status").value) query.set("status", filters.elements.namedItem("status").value);
-    location.hash = `#/purchase-orders?${query}`;
-  });
+  const filters = filterForm("Filter purchase orders", "purchase-orders", [
+    { label: "Status", name: "status", options: STATUSES, value: status },
+    { label: "Per page", name: "limit", options: PAGE_SIZES.map((size) => [size, size]), value: limit },
+  ]);
   const list = pagedList({
     label: "Purchase orders",
     load: (nextToken) => api.listPurchaseOrders({ status, limit, nextToken }),

@@ -17,7 +17,7 @@ from pom import notifications
 from pom.months import iso_timestamp
 from pom.notifications import Notice
 from pom.notifier import Notifier
-from pom.purchase_orders import expire, purchase_order_view
+from pom.purchase_orders import OPEN_STATUSES, expire, purchase_order_view
 from pom.repository import (
     SYSTEM,
     Actor,
@@ -93,7 +93,7 @@ class ExpiryJob:
                     self.repository.save_purchase_order(po, expired, actor, at, events, notices=notices)
                 except StaleWrite:  # a match or an edit came first: decide again on the PO as it is now
                     current = self.repository.get_purchase_order(po.accountId, po.poId)
-                    if current is None or current.status not in ("ACTIVE", "SUSPENDED"):
+                    if current is None or current.status not in OPEN_STATUSES:
                         return []
                     entry = ScheduledPurchaseOrder(current, entry.check_key)
                     continue

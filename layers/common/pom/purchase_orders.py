@@ -26,6 +26,8 @@ Loc = tuple[str | int, ...]
 # Stored state, read back from DynamoDB: attributes the model does not know are ignored, and its
 # validator is built on first use, so a cold start pays only for the models its request reads.
 STORED = ConfigDict(extra="ignore", defer_build=True)
+# The statuses in which a PO can still expire (and is notified about it).
+OPEN_STATUSES = ("ACTIVE", "SUSPENDED")
 
 
 class LineItem(BaseModel):

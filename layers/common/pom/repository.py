@@ -48,14 +48,13 @@ from pom.ledger import LineItemMovement
 from pom.models import AccountSettings
 from pom.months import iso_timestamp
 from pom.notifications import Notice
-from pom.purchase_orders import AuditEvent, PurchaseOrder
+from pom.purchase_orders import OPEN_STATUSES, AuditEvent, PurchaseOrder
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI4PK", "GSI4SK")
 SCHEDULE_SHARDS = 4
 SYSTEM = "system"  # the audit trail's actor for what the service does by itself
-_OPEN_STATUSES = ("ACTIVE", "SUSPENDED")
 
 
 class StaleWrite(Exception):
@@ -155,7 +154,7 @@ def _po_item(po: PurchaseOrder) -> dict[str, Any]:
         "GSI2SK": recency,
         "entity": "PO",
     }
-    if po.status in _OPEN_STATUSES:
+    if po.status in OPEN_STATUSES:
         # Any write may change what the job must do (expiration month, contacts, status): it looks
         # again from the earliest moment any notice setting could make a notice due.
         first = iso_timestamp(notifications.first_check(po.expirationMonth))
@@ -205,8 +204,8 @@ def _audit_puts(table: str, po: PurchaseOrder, actor: Actor, at: str, events: Se
 def _audit_entries(
     table: str, po_key: tuple[str, str], actor: Actor, at: str, events: Sequence[AuditEvent]
 ) -> list[dict]:
-    account_id, po_id = po_key
     """One Put per audit event; the SK orders them by time and never collides (random suffix)."""
+    account_id, po_id = po_key
     suffix = secrets.token_hex(4)
     return [
         {
@@ -846,7 +845,7 @@ class Repository:
         """The account's ACTIVE and SUSPENDED POs (after a change of its notice settings)."""
         return [
             _scheduled(item)
-            for status in _OPEN_STATUSES
+            for status in OPEN_STATUSES
             for item in self._query_all(
                 {
                     "IndexName": "GSI2",
@@ -933,7 +932,7 @@ class Repository:
             if claimed < abandoned_before and "GSI4PK" in current:
                 values = {":claimed": {"S": claimed}, ":now": {"S": now}}
                 self._leave_outbox(key, "claimedAt = :claimed", values, "SET inDoubtSince = :now")
-                return Claim(_from_item(current), "IN_DOUBT")
+                return Claim(None, "IN_DOUBT")
             return Claim(None, "IN_FLIGHT")
         return Claim(_from_item(response["Attributes"]), "CLAIMED")
 
@@ -941,12 +940,10 @@ class Repository:
         """SES refused the notice (it was not sent): it stays in the outbox for a later try, or,
         after too many tries, leaves it as FAILED."""
         pk, sk = key
+        values = {":error": {"S": error[:1000]}, ":claimed": {"S": claimed_at}}
         expression = "REMOVE claimedAt SET lastError = :error"
         if give_up:
-            expression = "REMOVE claimedAt, GSI4PK, GSI4SK SET lastError = :error, failedAt = :at"
-        values = {":error": {"S": error[:1000]}, ":claimed": {"S": claimed_at}}
-        if give_up:
-            values[":at"] = {"S": claimed_at}
+            expression = "REMOVE claimedAt, GSI4PK, GSI4SK SET lastError = :error, failedAt = :claimed"
         self.client.update_item(
             TableName=self.table_name,
             Key={"PK": {"S": pk}, "SK": {"S": sk}},
