@@ -27,11 +27,11 @@ for path in (ROOT, ROOT / "layers" / "common"):
         sys.path.insert(0, str(path))
 
 from bench.match_cost import RequestCounter  # noqa: E402
-from pom.expiry_job import ExpiryJob  # noqa: E402
-from pom.models import AccountSettings, PurchaseOrderCreate  # noqa: E402
-from pom.notifier import Notifier  # noqa: E402
-from pom.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
-from pom.repository import Actor, Repository  # noqa: E402
+from pom.domain.models import AccountSettings, PurchaseOrderCreate  # noqa: E402
+from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
+from pom.services.delivery import Notifier  # noqa: E402
+from pom.services.expiry import ExpiryJob  # noqa: E402
+from pom.store.repository import Actor, Repository  # noqa: E402
 
 PLANNING_RUN = datetime(2026, 10, 1, 0, 15, tzinfo=UTC)
 MEASURED_RUN = datetime(2026, 11, 5, 0, 15, tzinfo=UTC)

@@ -24,11 +24,11 @@ for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from pom.invoices import new_invoice  # noqa: E402
-from pom.matcher_service import MatcherService  # noqa: E402
-from pom.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate  # noqa: E402
-from pom.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
-from pom.repository import Actor, Repository  # noqa: E402
+from pom.domain.invoices import new_invoice  # noqa: E402
+from pom.domain.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate  # noqa: E402
+from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
+from pom.services.matcher import MatcherService  # noqa: E402
+from pom.store.repository import Actor, Repository  # noqa: E402
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 

@@ -24,8 +24,8 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "common"))
 
-from pom.months import iso_timestamp, utc_now
-from pom.repository import Repository
+from pom.core.months import iso_timestamp, utc_now
+from pom.store.repository import Repository
 
 
 @dataclass

@@ -21,8 +21,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom import jsonio
-from pom.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
+from pom.core import jsonio
+from pom.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 
 # Most requests record no business metric; Powertools would warn about it on every one of them.
 warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -9,16 +9,16 @@ from urllib.parse import quote, unquote
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from pom import jsonio
-from pom.config import load_config
-from pom.documents import DocumentStore
-from pom.errors import NotFound, ServiceError, Unauthorized
-from pom.invoice_service import InvoiceService
-from pom.invoices import Invoice, invoice_view
-from pom.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
-from pom.po_service import PurchaseOrderService
-from pom.purchase_orders import PurchaseOrder, purchase_order_view
-from pom.repository import Actor, Repository
+from pom.adapters.documents import DocumentStore
+from pom.core import jsonio
+from pom.core.config import load_config
+from pom.core.errors import NotFound, ServiceError, Unauthorized
+from pom.domain.invoices import Invoice, invoice_view
+from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
+from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
+from pom.services.invoices import InvoiceService
+from pom.services.purchase_orders import PurchaseOrderService
+from pom.store.repository import Actor, Repository
 
 config = load_config()
 repository = Repository(config.table_name)

@@ -20,8 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from purchase_order_routes import IfMatch, Limit, NextToken
 
-from pom.invoices import invoice_view
-from pom.models import (
+from pom.domain.invoices import invoice_view
+from pom.domain.models import (
     ApprovalStatus,
     DocumentLink,
     InvoiceDocument,
@@ -32,7 +32,7 @@ from pom.models import (
     MatchStatus,
     PoId,
 )
-from pom.repository import Page
+from pom.store.repository import Page
 
 router = Router()
 metrics = Metrics()

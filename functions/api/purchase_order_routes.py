@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from pom.models import (
+from pom.domain.models import (
     HistoryPage,
     LineItemInput,
     PoStatus,
@@ -29,7 +29,7 @@ from pom.models import (
     PurchaseOrderPage,
     StatusChange,
 )
-from pom.purchase_orders import purchase_order_view
+from pom.domain.purchase_orders import purchase_order_view
 
 router = Router()
 metrics = Metrics()

@@ -8,8 +8,8 @@ from api_support import actor_of, documented, json_response, service
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from pom.models import AccountSettings
-from pom.purchase_orders import settings_view
+from pom.domain.models import AccountSettings
+from pom.domain.purchase_orders import settings_view
 
 router = Router()
 TAGS = ["Settings"]

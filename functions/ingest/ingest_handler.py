@@ -21,10 +21,10 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.config import load_config
-from pom.documents import DocumentStore
-from pom.invoice_service import InvoiceService
-from pom.repository import Repository
+from pom.adapters.documents import DocumentStore
+from pom.core.config import load_config
+from pom.services.invoices import InvoiceService
+from pom.store.repository import Repository
 
 config = load_config()
 logger = Logger()

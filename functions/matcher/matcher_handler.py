@@ -16,10 +16,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.config import load_config
-from pom.invoices import Invoice
-from pom.matcher_service import MatcherService
-from pom.repository import Repository
+from pom.core.config import load_config
+from pom.domain.invoices import Invoice
+from pom.services.matcher import MatcherService
+from pom.store.repository import Repository
 
 config = load_config()
 logger = Logger()

@@ -1,7 +1,7 @@
 """DynamoDB stream → balance alerts e-mailed as soon as a match records them.
 
 The event source's filter delivers only the first recording of a balance alert. Sending is
-claim, send, record (``pom.notifier``): a duplicate delivery finds the notice claimed or sent and
+claim, send, record (``pom.services.delivery``): a duplicate delivery finds the notice claimed or sent and
 sends nothing. A notice SES refuses stays due and the next scheduled run sends it; a record whose
 processing fails (DynamoDB unavailable) is reported in ``batchItemFailures`` and retried.
 """
@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.config import load_config
-from pom.notifier import Notifier
-from pom.repository import Repository
+from pom.core.config import load_config
+from pom.services.delivery import Notifier
+from pom.store.repository import Repository
 
 config = load_config()
 logger = Logger()

@@ -15,10 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.config import load_config
-from pom.expiry_job import ExpiryJob
-from pom.notifier import Notifier
-from pom.repository import Repository
+from pom.core.config import load_config
+from pom.services.delivery import Notifier
+from pom.services.expiry import ExpiryJob
+from pom.store.repository import Repository
 
 config = load_config()
 logger = Logger()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from pom.config import ServiceConfig
+from pom.core.config import ServiceConfig
 from tests.e2e.client import Client, invoice_document
 from tests.e2e.conftest import Runner
 from tests.e2e.route_requests import Operations, RouteRequest, route_requests, seeded_client, served_operations

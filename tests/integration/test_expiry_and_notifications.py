@@ -21,12 +21,12 @@ from bench.match_cost import RequestCounter
 from local_runner.events import LambdaContext
 from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
-from pom.expiry_job import ExpiryJob
-from pom.models import AccountSettings, PurchaseOrderCreate, PurchaseOrderFields
-from pom.notifier import Notifier
-from pom.po_service import PurchaseOrderService
-from pom.purchase_orders import editable_view
-from pom.repository import Actor, Repository
+from pom.domain.models import AccountSettings, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.purchase_orders import editable_view
+from pom.services.delivery import Notifier
+from pom.services.expiry import ExpiryJob
+from pom.services.purchase_orders import PurchaseOrderService
+from pom.store.repository import Actor, Repository
 from tests.conftest import SENDER, ApiClient, FlakySes, at, invoice, mails_to, new_account, purchase_order
 
 

@@ -20,8 +20,8 @@ from botocore.exceptions import ClientError
 
 from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
-from pom.months import iso_timestamp
-from pom.notifier import Notifier
+from pom.core.months import iso_timestamp
+from pom.services.delivery import Notifier
 from tests.conftest import SENDER, ApiClient, FlakySes, invoice, ledger_total, mails_to, purchase_order
 from tools.replay_failed_matches import replay
 

@@ -304,8 +304,8 @@ def test_concurrent_uploads_and_duplicated_deliveries_debit_exactly_once(aws: di
     import api_support
     import matcher_handler
 
-    from pom.models import InvoiceDocument, PurchaseOrderCreate
-    from pom.repository import Actor
+    from pom.domain.models import InvoiceDocument, PurchaseOrderCreate
+    from pom.store.repository import Actor
 
     actor = Actor(new_account(), "load")
     body = purchase_order("BIG", lineItems=[{"lineItemId": "1", "type": "ALL", "amount": "1000000.00"}])

@@ -528,8 +528,8 @@ def test_settings_validation(client: ApiClient, settings: dict[str, Any], field:
 def test_new_pos_copy_the_current_settings(client: ApiClient, aws: dict[str, str]):
     client.post("/purchase-orders", purchase_order("BEFORE"))  # the container now assumes the defaults
     # Another container (or the console) changes the settings behind this one's back.
-    from pom.models import AccountSettings
-    from pom.repository import Repository
+    from pom.domain.models import AccountSettings
+    from pom.store.repository import Repository
 
     bill_to = {"name": "Acme", "line1": "1 Main St", "city": "Paris", "country": "FR"}
     other = AccountSettings.model_validate({"currency": "EUR", "paymentTerms": "Net 60", "billTo": bill_to})

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pom.matching import InvoiceFacts, available_balance, select, within_tolerance
-from pom.models import MatchingSettings
-from pom.purchase_orders import LineItem, PurchaseOrder
+from pom.domain.matching import InvoiceFacts, available_balance, select, within_tolerance
+from pom.domain.models import MatchingSettings
+from pom.domain.purchase_orders import LineItem, PurchaseOrder
 
 ENTITIES = ["AWS Inc.", "AWS EMEA SARL"]
 TYPES = ["ALL", "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE"]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pom import jsonio
-from pom.money import MINOR_UNITS, check_minor_units, format_amount, fraction_digits, parse_amount
-from pom.months import (
+from pom.core import jsonio
+from pom.core.money import MINOR_UNITS, check_minor_units, format_amount, fraction_digits, parse_amount
+from pom.core.months import (
     add_months,
     month_count,
     month_index,

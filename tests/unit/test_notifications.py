@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pom.notifications import DAY, MAX_NOTICE_DAYS, balance_alert, end_of, expiry_step, first_check
+from pom.domain.notices import DAY, MAX_NOTICE_DAYS, balance_alert, end_of, expiry_step, first_check
 
 NOTICE_DAYS = st.lists(st.integers(1, MAX_NOTICE_DAYS), min_size=0, max_size=10, unique=True).map(
     lambda days: sorted(days, reverse=True)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pom.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
-from pom.purchase_orders import (
+from pom.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.purchase_orders import (
     PurchaseOrder,
     add_line_item,
     change_status,

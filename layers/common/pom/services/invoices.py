@@ -15,16 +15,17 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from pom import invoices, jsonio, ledger
-from pom.documents import LINK_SECONDS, DocumentStore
-from pom.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
-from pom.invoices import Invoice
-from pom.matcher_service import numbered, po_movement
-from pom.matching import Debit, Decision, available_balance, flags_for, within_tolerance
-from pom.models import InvoiceDocument, ManualMatch
-from pom.months import utc_now
-from pom.purchase_orders import AuditEvent
-from pom.repository import (
+from pom.adapters.documents import LINK_SECONDS, DocumentStore
+from pom.core import jsonio
+from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
+from pom.core.months import utc_now
+from pom.domain import invoices, ledger
+from pom.domain.audit import AuditEvent
+from pom.domain.invoices import Invoice
+from pom.domain.ledger import numbered, po_movement
+from pom.domain.matching import Debit, Decision, available_balance, flags_for, within_tolerance
+from pom.domain.models import InvoiceDocument, ManualMatch
+from pom.store.repository import (
     Actor,
     InvoiceChanged,
     Page,

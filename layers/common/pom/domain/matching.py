@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pom.models import MatchingSettings
-from pom.money import ZERO
-from pom.purchase_orders import LineItem, PurchaseOrder
+from pom.core.money import ZERO
+from pom.domain.models import MatchingSettings
+from pom.domain.purchase_orders import LineItem, PurchaseOrder
 
 _HUNDRED = Decimal(100)
 

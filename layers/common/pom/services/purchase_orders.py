@@ -11,12 +11,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
-from pom import purchase_orders as domain
-from pom.errors import Conflict, NotFound
-from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
-from pom.months import iso_timestamp, utc_now
-from pom.purchase_orders import AuditEvent, PurchaseOrder
-from pom.repository import (
+from pom.core.errors import Conflict, NotFound
+from pom.core.months import iso_timestamp, utc_now
+from pom.domain import purchase_orders as domain
+from pom.domain.audit import AuditEvent
+from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.purchase_orders import PurchaseOrder
+from pom.store.repository import (
     Actor,
     AlreadyExists,
     Page,

@@ -34,91 +34,38 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from pom import jsonio, notifications
-from pom.errors import FieldError, ValidationFailed
-from pom.invoices import Invoice
-from pom.ledger import LineItemMovement
-from pom.models import AccountSettings
-from pom.months import iso_timestamp
-from pom.notifications import Notice
-from pom.purchase_orders import OPEN_STATUSES, AuditEvent, PurchaseOrder
+from pom.core import jsonio
+from pom.core.errors import FieldError, ValidationFailed
+from pom.core.months import iso_timestamp
+from pom.domain.audit import SYSTEM, Actor, AuditEvent
+from pom.domain.invoices import Invoice
+from pom.domain.ledger import PurchaseOrderMovement
+from pom.domain.models import AccountSettings
+from pom.domain.notices import Notice, first_check
+from pom.domain.purchase_orders import OPEN_STATUSES, PurchaseOrder
+from pom.store.ports import (
+    AlreadyExists,
+    Claim,
+    DueWork,
+    InvoiceChanged,
+    Page,
+    PurchaseOrderChanged,
+    ScheduledPurchaseOrder,
+    SettingsChanged,
+    StaleWrite,
+    VersionedSettings,
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI4PK", "GSI4SK")
 SCHEDULE_SHARDS = 4
-SYSTEM = "system"  # the audit trail's actor for what the service does by itself
-
-
-class StaleWrite(Exception):
-    """The item changed since it was read (its ``rev``), or a concurrent transaction held it."""
-
-
-class AlreadyExists(Exception):
-    pass
-
-
-class InvoiceChanged(Exception):
-    """The invoice is not at the version a change was based on; carries the current one (None: gone)."""
-
-    def __init__(self, current: Invoice | None):
-        super().__init__("invoice changed")
-        self.current = current
-
-
-class PurchaseOrderChanged(Exception):
-    """A PO moved since it was read; carries the current one (None: deleted), learnt without a re-read."""
-
-    def __init__(self, po_id: str, current: PurchaseOrder | None):
-        super().__init__(f"PO {po_id} changed")
-        self.po_id = po_id
-        self.current = current
-
-
-@dataclass(frozen=True)
-class PurchaseOrderMovement:
-    """What one invoice change does to one PO: balances, audit entries, a ledger entry, alerts due."""
-
-    po: PurchaseOrder  # as read: its rev is the write's condition
-    movements: list[LineItemMovement]
-    events: list[AuditEvent]
-    ledger: dict[str, Any] | None  # None: no amount moved
-    notices: list[Notice]  # the balance alerts this movement makes due
-
-
-class SettingsChanged(Exception):
-    """The settings a write assumed are no longer current; carries the current ones."""
-
-    def __init__(self, current: VersionedSettings):
-        super().__init__("account settings changed")
-        self.current = current
-
-
-@dataclass(frozen=True)
-class VersionedSettings:
-    settings: AccountSettings
-    version: int | None  # None: never saved, the defaults apply
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the account (tenant) and the caller's identity, both from the authorizer."""
-
-    account_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_token: str | None
 
 
 def account_pk(account_id: str) -> str:
@@ -157,7 +104,7 @@ def _po_item(po: PurchaseOrder) -> dict[str, Any]:
     if po.status in OPEN_STATUSES:
         # Any write may change what the job must do (expiration month, contacts, status): it looks
         # again from the earliest moment any notice setting could make a notice due.
-        first = iso_timestamp(notifications.first_check(po.expirationMonth))
+        first = iso_timestamp(first_check(po.expirationMonth))
         document.update(_schedule_keys(po.accountId, first, f"PO#{po.poId}"))
     return _to_item(document)
 
@@ -343,29 +290,6 @@ def _notice_due(table: str, notice: Notice) -> dict[str, Any]:
             "ExpressionAttributeValues": values,
         }
     }
-
-
-@dataclass(frozen=True)
-class ScheduledPurchaseOrder:
-    po: PurchaseOrder
-    check_key: str | None  # its GSI4SK as read: a re-plan applies only if no write moved it since
-
-
-@dataclass(frozen=True)
-class DueWork:
-    """What one run of the scheduled job found due in the schedule index (keys only)."""
-
-    purchase_orders: list[tuple[str, str]]
-    notices: list[tuple[str, str]]
-    settings_accounts: list[str]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The outcome of claiming a notice for sending: ``item`` is set when this caller may send it."""
-
-    item: dict[str, Any] | None
-    state: str  # CLAIMED | SENT (already) | IN_FLIGHT (another sender holds it) | IN_DOUBT | GONE
 
 
 def _cancellation_codes(error: ClientError) -> list[str]:

@@ -12,8 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from pom.money import is_currency, parse_amount
-from pom.months import parse_month
+from pom.core.money import is_currency, parse_amount
+from pom.core.months import parse_month
 
 PO_ID_PATTERN = r"^[A-Za-z0-9 _.:=+\-%@#]{1,100}$"
 LINE_ITEM_ID_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"

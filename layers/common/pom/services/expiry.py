@@ -1,6 +1,6 @@
 """The scheduled job: expire POs whose expiration month is over, and send the notices that are due.
 
-A run reads only what the schedule index says is due at its ``now`` (see ``pom.repository``):
+A run reads only what the schedule index says is due at its ``now`` (see ``pom.store.repository``):
 each open PO is due when its next expiry check comes, so the work grows with the POs due, not
 with the table. Each PO is handled in its own transaction (expire it, or move its next check),
 together with the notices that makes due; those notices are then sent, along with any left
@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from pom import notifications
-from pom.months import iso_timestamp
-from pom.notifications import Notice
-from pom.notifier import Notifier
-from pom.purchase_orders import OPEN_STATUSES, expire, purchase_order_view
-from pom.repository import (
+from pom.core.months import iso_timestamp
+from pom.domain.notices import Notice, expired_notice, expiring_notice, expiry_step
+from pom.domain.purchase_orders import OPEN_STATUSES, expire, purchase_order_view
+from pom.services.delivery import Notifier
+from pom.store.repository import (
     SYSTEM,
     Actor,
     Repository,
@@ -83,10 +82,10 @@ class ExpiryJob:
         at = iso_timestamp(now)
         for _ in range(_ATTEMPTS):
             po = entry.po
-            step = notifications.expiry_step(po.expirationMonth, settings.settings.notifications.expiryNoticeDays, now)
+            step = expiry_step(po.expirationMonth, settings.settings.notifications.expiryNoticeDays, now)
             if step.expire:
                 expired, events = expire(po)
-                notice = notifications.expired_notice(purchase_order_view(expired), po.accountId, now)
+                notice = expired_notice(purchase_order_view(expired), po.accountId, now)
                 notices = [notice] if notice else []
                 try:
                     actor = Actor(po.accountId, SYSTEM)
@@ -102,7 +101,7 @@ class ExpiryJob:
                 return notices
             notice = None
             if step.notice_days is not None:
-                notice = notifications.expiring_notice(purchase_order_view(po), po.accountId, step.notice_days, now)
+                notice = expiring_notice(purchase_order_view(po), po.accountId, step.notice_days, now)
             notices = [notice] if notice else []
             assert step.next_check is not None  # noqa: S101 - only an expired PO has no next check
             if not self.repository.plan_next_check(entry, iso_timestamp(step.next_check), notices):

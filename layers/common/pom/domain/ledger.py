@@ -6,13 +6,17 @@ amount always equals the sum of its ledger entries. Pure Python, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pom.invoices import Invoice, remaining_debits
-from pom.money import ZERO, format_amount
-from pom.purchase_orders import PurchaseOrder
+from pom.core.money import ZERO, format_amount
+from pom.domain.audit import AuditEvent
+from pom.domain.invoices import Invoice, remaining_debits
+from pom.domain.notices import Notice, balance_alert
+from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
 
 
 @dataclass(frozen=True)
@@ -126,3 +130,55 @@ def ledger_details(movements: list[LineItemMovement], currency: str) -> list[dic
         for m in movements
         if m.amount != 0
     ]
+
+
+@dataclass(frozen=True)
+class PurchaseOrderMovement:
+    """What one invoice change does to one PO: balances, audit entries, a ledger entry, alerts due."""
+
+    po: PurchaseOrder  # as read: its rev is the write's condition
+    movements: list[LineItemMovement]
+    events: list[AuditEvent]
+    ledger: dict[str, Any] | None  # None: no amount moved
+    notices: list[Notice]  # the balance alerts this movement makes due
+
+
+def po_movement(
+    po: PurchaseOrder,
+    movements: list[LineItemMovement],
+    invoice: Invoice,
+    *,
+    action: str,
+    reason: str,
+    alert_percents: list[int],
+) -> PurchaseOrderMovement:
+    """A PO's part of an invoice change: the balances, an audit entry, a ledger entry if money moved,
+    and the balance alerts the movement makes due (rendered with the balances it leaves)."""
+    after = apply(po, movements)
+    moved = ledger_details(movements, po.currency)
+    debiting = any(movement.amount > 0 for movement in movements)
+    details = {
+        "invoiceId": invoice.invoiceId,
+        "documentType": invoice.documentType,
+        "reason": reason,
+        "lineItems": [movement.line_item_id for movement in movements],
+        "movements": moved,
+    }
+    crossed = crossed_thresholds(po, after, alert_percents) if debiting else []
+    view = purchase_order_view(after) if crossed else {}
+    at = datetime.fromisoformat(invoice.updatedAt)
+    alerts = [balance_alert(view, po.accountId, percent, at) for percent in crossed]
+    return PurchaseOrderMovement(
+        po=po,
+        movements=movements,
+        events=[AuditEvent(action, details)],
+        ledger={"reason": reason} if moved else None,
+        notices=[notice for notice in alerts if notice is not None],
+    )
+
+
+def numbered(invoice: Invoice, changes: Sequence[PurchaseOrderMovement]) -> Invoice:
+    """Counts a transaction that writes ledger entries, so that their keys are new and unique."""
+    if any(change.ledger is not None for change in changes):
+        return invoice.model_copy(update={"movements": invoice.movements + 1})
+    return invoice

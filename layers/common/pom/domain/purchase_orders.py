@@ -9,18 +9,18 @@ only if ``rev`` is still what was read, so a user's edit can never overwrite a c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from pom import errors
-from pom.errors import Conflict, FieldError, NotFound, ValidationFailed
-from pom.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
-from pom.money import ZERO, check_minor_units, format_amount
-from pom.months import month_count, month_is_over, months_between
+from pom.core import errors
+from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from pom.core.money import ZERO, check_minor_units, format_amount
+from pom.core.months import month_count, month_is_over, months_between
+from pom.domain.audit import AuditEvent
+from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
 Loc = tuple[str | int, ...]
 # Stored state, read back from DynamoDB: attributes the model does not know are ignored, and its
@@ -80,14 +80,6 @@ class PurchaseOrder(BaseModel):
 
     def line_item(self, line_item_id: str) -> LineItem | None:
         return next((item for item in self.lineItems if item.lineItemId == line_item_id), None)
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    """What a change did, for the PO's audit trail (the service adds who and when)."""
-
-    action: str
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def precise_timestamp(moment: datetime) -> str:

@@ -1,7 +1,7 @@
 """Money as Decimal: ISO-4217 currencies, their minor units, parsing and formatting.
 
 Nothing here ever touches binary floating point: JSON numbers reach us as Decimal
-(see ``pom.jsonio``) and amounts are kept exact to the currency's minor unit.
+(see ``pom.core.jsonio``) and amounts are kept exact to the currency's minor unit.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from pom.months import add_months, iso_timestamp
+from pom.core.months import add_months, iso_timestamp
 
 # The largest expiryNoticeDays the settings accept: a PO is first looked at this long before its end.
 MAX_NOTICE_DAYS = 366

@@ -9,17 +9,17 @@ A PO that moved meanwhile comes back with the failed condition and the choice is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
-from pom import invoices, ledger, notifications
-from pom.invoices import Invoice
-from pom.ledger import LineItemMovement
-from pom.matching import select
-from pom.models import AccountSettings
-from pom.months import utc_now
-from pom.purchase_orders import AuditEvent, PurchaseOrder, purchase_order_view
-from pom.repository import (
+from pom.core.months import utc_now
+from pom.domain import invoices, ledger
+from pom.domain.invoices import Invoice
+from pom.domain.ledger import numbered, po_movement
+from pom.domain.matching import select
+from pom.domain.models import AccountSettings
+from pom.domain.purchase_orders import PurchaseOrder
+from pom.store.repository import (
     SYSTEM,
     Actor,
     InvoiceChanged,
@@ -33,47 +33,6 @@ _ATTEMPTS = 8
 
 class MatchContention(Exception):
     """The invoice's POs kept changing; the record fails and its delivery is retried."""
-
-
-def po_movement(
-    po: PurchaseOrder,
-    movements: list[LineItemMovement],
-    invoice: Invoice,
-    *,
-    action: str,
-    reason: str,
-    alert_percents: list[int],
-) -> PurchaseOrderMovement:
-    """A PO's part of an invoice change: the balances, an audit entry, a ledger entry if money moved,
-    and the balance alerts the movement makes due (rendered with the balances it leaves)."""
-    after = ledger.apply(po, movements)
-    moved = ledger.ledger_details(movements, po.currency)
-    debiting = any(movement.amount > 0 for movement in movements)
-    details = {
-        "invoiceId": invoice.invoiceId,
-        "documentType": invoice.documentType,
-        "reason": reason,
-        "lineItems": [movement.line_item_id for movement in movements],
-        "movements": moved,
-    }
-    crossed = ledger.crossed_thresholds(po, after, alert_percents) if debiting else []
-    view = purchase_order_view(after) if crossed else {}
-    at = datetime.fromisoformat(invoice.updatedAt)
-    alerts = [notifications.balance_alert(view, po.accountId, percent, at) for percent in crossed]
-    return PurchaseOrderMovement(
-        po=po,
-        movements=movements,
-        events=[AuditEvent(action, details)],
-        ledger={"reason": reason} if moved else None,
-        notices=[notice for notice in alerts if notice is not None],
-    )
-
-
-def numbered(invoice: Invoice, changes: Sequence[PurchaseOrderMovement]) -> Invoice:
-    """Counts a transaction that writes ledger entries, so that their keys are new and unique."""
-    if any(change.ledger is not None for change in changes):
-        return invoice.model_copy(update={"movements": invoice.movements + 1})
-    return invoice
 
 
 class MatcherService:

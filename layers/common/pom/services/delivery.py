@@ -21,8 +21,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
-from pom.months import iso_timestamp, utc_now
-from pom.repository import Repository
+from pom.core.months import iso_timestamp, utc_now
+from pom.store.repository import Repository
 
 logger = logging.getLogger(__name__)
 # The request never reached SES: certainly not sent, safe to try again.

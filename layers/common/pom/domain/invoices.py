@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pom.errors import Conflict, FieldError, ValidationFailed
-from pom.matching import Decision, InvoiceFacts, exceeds_beyond_tolerance
-from pom.models import AccountSettings, InvoiceDocument, MatchingSettings
-from pom.money import ZERO, check_minor_units, format_amount
-from pom.purchase_orders import STORED, display_timestamp, precise_timestamp
+from pom.core.errors import Conflict, FieldError, ValidationFailed
+from pom.core.money import ZERO, check_minor_units, format_amount
+from pom.domain.matching import Decision, InvoiceFacts, exceeds_beyond_tolerance
+from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings
+from pom.domain.purchase_orders import STORED, display_timestamp, precise_timestamp
 
 
 class InvoiceLine(BaseModel):

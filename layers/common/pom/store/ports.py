@@ -1,0 +1,203 @@
+"""What the services ask of storage: one port per aggregate, the values they exchange, the failures.
+
+Two implementations: the DynamoDB stores (``pom.store.dynamo_stores``), and an in-memory fake
+for the domain and service tests (``tests/fakes``). Both keep the same promises: every write is
+conditional (a PO's ``rev``, an invoice's ``version``) and atomic with its audit and ledger
+entries, and a failed condition says which item moved and how it stands now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pom.domain.audit import Actor, AuditEvent
+from pom.domain.invoices import Invoice
+from pom.domain.ledger import PurchaseOrderMovement
+from pom.domain.models import AccountSettings
+from pom.domain.notices import Notice
+from pom.domain.purchase_orders import PurchaseOrder
+
+NoticeKey = tuple[str, str]  # opaque to the services: where the outbox keeps a notice
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class VersionedSettings:
+    settings: AccountSettings
+    version: int | None  # None: never saved, the defaults apply
+
+
+@dataclass(frozen=True)
+class ScheduledPurchaseOrder:
+    po: PurchaseOrder
+    check_key: str | None  # its schedule key as read: a re-plan applies only if no write moved it since
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """What one run of the scheduled job found due."""
+
+    purchase_orders: list[tuple[str, str]]  # (account id, PO id)
+    notices: list[NoticeKey]
+    settings_accounts: list[str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming a notice for sending: ``item`` is set when this caller may send it."""
+
+    item: dict[str, Any] | None
+    state: str  # CLAIMED | SENT (already) | IN_FLIGHT (another sender holds it) | IN_DOUBT | GONE
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+
+class StaleWrite(Exception):
+    """The item changed since it was read (its ``rev``), or a concurrent transaction held it."""
+
+
+class AlreadyExists(Exception):
+    pass
+
+
+class InvoiceChanged(Exception):
+    """The invoice is not at the version a change was based on; carries the current one (None: gone)."""
+
+    def __init__(self, current: Invoice | None):
+        super().__init__("invoice changed")
+        self.current = current
+
+
+class PurchaseOrderChanged(Exception):
+    """A PO moved since it was read; carries the current one (None: deleted), learnt without a re-read."""
+
+    def __init__(self, po_id: str, current: PurchaseOrder | None):
+        super().__init__(f"PO {po_id} changed")
+        self.po_id = po_id
+        self.current = current
+
+
+class SettingsChanged(Exception):
+    """The settings a write assumed are no longer current; carries the current ones."""
+
+    def __init__(self, current: VersionedSettings):
+        super().__init__("account settings changed")
+        self.current = current
+
+
+# --- the ports ------------------------------------------------------------------------------------
+
+
+class PurchaseOrderStore(Protocol):
+    """POs with their bill-from pointers and audit trail."""
+
+    def get(self, account_id: str, po_id: str) -> PurchaseOrder | None: ...
+
+    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page: ...
+
+    def create(
+        self, po: PurchaseOrder, actor: Actor, events: Sequence[AuditEvent], settings_version: int | None
+    ) -> None:
+        """Raises AlreadyExists, SettingsChanged (the copied settings are stale) or StaleWrite."""
+
+    def import_many(self, pos: Sequence[PurchaseOrder], actor: Actor) -> None: ...
+
+    def save(
+        self, before: PurchaseOrder, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent],
+        *, notices: Sequence[Notice] = (),
+    ) -> None:  # fmt: skip
+        """Replaces the PO if its rev is still ``before``'s; raises StaleWrite otherwise."""
+
+    def delete(self, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]) -> None: ...
+
+    def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page: ...
+
+    def candidate_ids(self, account_id: str, entity: str, month: str) -> list[str]:
+        """ACTIVE POs naming ``entity`` and in effect in ``month``."""
+
+    def with_settings(self, account_id: str, po_ids: Sequence[str]) -> tuple[VersionedSettings, list[PurchaseOrder]]:
+        """The account's settings and these POs, read together."""
+
+    def active(self, account_id: str) -> list[PurchaseOrder]: ...
+
+
+class SettingsStore(Protocol):
+    def get(self, account_id: str) -> VersionedSettings: ...
+
+    def put(self, account_id: str, settings: AccountSettings, now: str) -> VersionedSettings: ...
+
+
+class InvoiceStore(Protocol):
+    """Invoices with the ledger: every balance movement is written here, with the POs it moves."""
+
+    def create(self, invoice: Invoice) -> Invoice | None:
+        """Writes a new invoice; if its id exists, writes nothing and returns the existing one."""
+
+    def get(self, account_id: str, invoice_id: str) -> Invoice | None: ...
+
+    def list(
+        self, account_id: str, limit: int, token: str | None, *, match_status: str | None = None,
+        approval_status: str | None = None, po_id: str | None = None,
+    ) -> Page: ...  # fmt: skip
+
+    def save_change(
+        self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,
+        *, also: Sequence[tuple[Invoice, int]] = (),
+    ) -> None:  # fmt: skip
+        """One atomic write; raises InvoiceChanged, PurchaseOrderChanged or StaleWrite."""
+
+    def touch_pending(self, account_id: str, invoice_id: str, at: str) -> bool:
+        """Makes a PENDING invoice go through the matcher again; False if it is no longer pending."""
+
+    def ledger_entries(self, account_id: str, po_id: str) -> list[dict[str, Any]]: ...
+
+
+class ScheduleStore(Protocol):
+    def due(self, now: str) -> DueWork: ...
+
+    def scheduled(
+        self, po_keys: Sequence[tuple[str, str]], account_ids: Sequence[str]
+    ) -> tuple[dict[str, VersionedSettings], list[ScheduledPurchaseOrder]]: ...
+
+    def open_purchase_orders(self, account_id: str) -> list[ScheduledPurchaseOrder]: ...
+
+    def plan_next_check(self, scheduled: ScheduledPurchaseOrder, next_check: str, notices: Sequence[Notice]) -> bool:
+        """Moves the PO's next check and records the notices due, unless a write moved it since."""
+
+    def settings_replanned(self, account_id: str, version: int | None) -> None: ...
+
+
+class OutboxStore(Protocol):
+    def key(self, notice: Notice) -> NoticeKey: ...
+
+    def claim(self, key: NoticeKey, now: str, abandoned_before: str) -> Claim: ...
+
+    def release(self, key: NoticeKey, claimed_at: str, error: str, *, give_up: bool) -> None: ...
+
+    def sent(self, notice: dict[str, Any], key: NoticeKey, sent_at: str, message_id: str) -> None: ...
+
+
+class UploadStore(Protocol):
+    def record(self, account_id: str, version: str, upload: dict[str, Any]) -> None: ...
+
+    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page: ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store of one table (or of one fake): what a function wires its services from."""
+
+    purchase_orders: PurchaseOrderStore
+    settings: SettingsStore
+    invoices: InvoiceStore
+    schedule: ScheduleStore
+    outbox: OutboxStore
+    uploads: UploadStore
