@@ -27,11 +27,13 @@ for path in (ROOT, ROOT / "layers" / "common"):
         sys.path.insert(0, str(path))
 
 from bench.match_cost import RequestCounter  # noqa: E402
+from pom.domain.audit import Actor  # noqa: E402
 from pom.domain.models import AccountSettings, PurchaseOrderCreate  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
 from pom.services.delivery import Notifier  # noqa: E402
 from pom.services.expiry import ExpiryJob  # noqa: E402
-from pom.store.repository import Actor, Repository  # noqa: E402
+from pom.store.ports import Stores  # noqa: E402
+from pom.store.tables import dynamo_stores  # noqa: E402
 
 PLANNING_RUN = datetime(2026, 10, 1, 0, 15, tzinfo=UTC)
 MEASURED_RUN = datetime(2026, 11, 5, 0, 15, tzinfo=UTC)
@@ -49,13 +51,14 @@ def _purchase_order(account_id: str, po_id: str, expiration: str) -> PurchaseOrd
     return po
 
 
-def _run(repository: Repository, moment: datetime) -> dict[str, Any]:
+def _run(stores: Stores, moment: datetime) -> dict[str, Any]:
     counter = RequestCounter()
-    counter.attach(repository.client)
+    counter.attach(stores.schedule.table.client)  # type: ignore[attr-defined]
     try:
-        summary = ExpiryJob(repository, Notifier(repository, SENDER)).run(moment)
+        notifier = Notifier(stores.outbox, SENDER)
+        summary = ExpiryJob(stores.purchase_orders, stores.schedule, stores.outbox, notifier).run(moment)
     finally:
-        counter.detach(repository.client)
+        counter.detach(stores.schedule.table.client)  # type: ignore[attr-defined]
     operations = {name: counter.operations.count(name) for name in dict.fromkeys(counter.operations)}
     return {"requests": len(counter.operations), "items_read": counter.items_read, "operations": operations,
             "checked": summary.checked, "mails": summary.mailsSent}  # fmt: skip
@@ -70,7 +73,7 @@ def measure(not_due: int) -> dict[str, Any]:
     name = f"expiry-bench-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb")
     client.create_table(**create_table_arguments("Table", name))
-    repository = Repository(name, client)
+    stores = dynamo_stores(name, client)
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
     pos = [  # a thousand POs per account
         _purchase_order(f"{prefix}-{n // 1000}", f"LATER-{n}", "2028-06" if n % 2 else f"2027-0{3 + n % 7}")
@@ -78,9 +81,9 @@ def measure(not_due: int) -> dict[str, Any]:
     ]
     due_account = f"due-{uuid.uuid4().hex[:6]}"
     pos += [_purchase_order(due_account, f"DUE-{n}", "2026-11") for n in range(DUE)]
-    repository.import_purchase_orders(pos, Actor(due_account, "bench"))
-    planning = _run(repository, PLANNING_RUN)
-    measured = _run(repository, MEASURED_RUN)
+    stores.purchase_orders.import_many(pos, Actor(due_account, "bench"))
+    planning = _run(stores, PLANNING_RUN)
+    measured = _run(stores, MEASURED_RUN)
     return {"not_due": not_due, "planning": planning, "measured": measured}
 
 

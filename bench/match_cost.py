@@ -24,11 +24,13 @@ for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from pom.domain.audit import Actor  # noqa: E402
 from pom.domain.invoices import new_invoice  # noqa: E402
 from pom.domain.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
 from pom.services.matcher import MatcherService  # noqa: E402
-from pom.store.repository import Actor, Repository  # noqa: E402
+from pom.store.ports import Stores  # noqa: E402
+from pom.store.tables import dynamo_stores  # noqa: E402
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 
@@ -65,7 +67,7 @@ def _purchase_order(account_id: str, po_id: str, entity: str, status: str = "ACT
     return po.model_copy(update={"status": status})
 
 
-def measure(repository: Repository, ineligible: int, *, elsewhere: bool = False) -> dict[str, Any]:
+def measure(stores: Stores, ineligible: int, *, elsewhere: bool = False) -> dict[str, Any]:
     """Seeds an account of its own and matches one invoice in it; returns the counts. ``elsewhere``:
     the other POs belong to other accounts (a thousand each) and would suit the invoice there."""
     account_id = f"bench-{uuid.uuid4().hex[:10]}"
@@ -77,19 +79,20 @@ def measure(repository: Repository, ineligible: int, *, elsewhere: bool = False)
             pos.append(_purchase_order(account_id, f"OTHER-{number}", "Another Seller LLC"))
         else:
             pos.append(_purchase_order(account_id, f"EXPIRED-{number}", "AWS Inc.", status="EXPIRED"))
-    repository.import_purchase_orders(pos, Actor(account_id, "bench"))
+    stores.purchase_orders.import_many(pos, Actor(account_id, "bench"))
     document = InvoiceDocument.model_validate(
         {"invoiceId": "INV-1", "billingEntity": "AWS Inc.", "invoiceType": "MONTHLY_USAGE", "issueDate": "2026-03-15",
          "currency": "USD", "subtotal": "100.00", "tax": "0", "total": "100.00"}
     )  # fmt: skip
     invoice = new_invoice(account_id, document, NOW, "bench", "bench")
-    repository.create_invoice(invoice)
+    stores.invoices.create(invoice)
     counter = RequestCounter()
-    counter.attach(repository.client)
+    client = stores.purchase_orders.table.client  # type: ignore[attr-defined]
+    counter.attach(client)
     try:
-        outcome = MatcherService(repository).process(invoice)
+        outcome = MatcherService(stores.purchase_orders, stores.invoices).process(invoice)
     finally:
-        counter.detach(repository.client)
+        counter.detach(client)
     return {"ineligible": ineligible, "where": "other accounts" if elsewhere else "the account",
             "outcome": outcome, "requests": len(counter.operations),
             "operations": counter.operations, "items_read": counter.items_read}  # fmt: skip
@@ -107,9 +110,9 @@ def main() -> int:
     os.environ.update(FAKE_CREDENTIALS)
     with mock_aws():
         create_resources()
-        repository = Repository(TABLE_NAME)
-        rows = [measure(repository, count) for count in arguments.ineligible]
-        rows += [measure(repository, count, elsewhere=True) for count in arguments.ineligible if count]
+        stores = dynamo_stores(TABLE_NAME)
+        rows = [measure(stores, count) for count in arguments.ineligible]
+        rows += [measure(stores, count, elsewhere=True) for count in arguments.ineligible if count]
     base = rows[0]["items_read"] or 1
     print(f"{'ineligible POs':>15}  {'in':<15}{'outcome':>9}{'requests':>10}{'items read':>12}{'ratio':>8}  operations")
     for row in rows:

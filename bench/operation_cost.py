@@ -116,7 +116,7 @@ def ingest_row(ingest_handler: Any, account: str) -> dict[str, Any]:
     boto3.client("s3").put_object(Bucket=os.environ["INVOICE_BUCKET"], Key=f"invoices/{account}/INV-S3.json", Body=body)
     message = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"][0]
     event = {"Records": [{"messageId": message["MessageId"], "body": message["Body"], "eventSource": "aws:sqs"}]}
-    client = ingest_handler.service.repository.client
+    client = ingest_handler.stores.invoices.table.client
     return row(
         "ingest S3 upload", counted(client, lambda: ingest_handler.lambda_handler(event, LambdaContext()))[1], (2, 0)
     )
@@ -128,7 +128,7 @@ def match_row(matcher_handler: Any, resources: dict[str, str]) -> dict[str, Any]
     from tests.conftest import handler_invoker  # noqa: PLC0415
 
     sources = EventSources.from_template(resources, {"MatcherFunction": handler_invoker(matcher_handler)})
-    _, counter = counted(matcher_handler.matcher.repository.client, sources.drain)
+    _, counter = counted(matcher_handler.stores.invoices.table.client, sources.drain)
     return row("match one invoice", counter, (3, 2), per=2)
 
 
@@ -138,7 +138,7 @@ def schedule_row(scheduler_handler: Any) -> dict[str, Any]:
 
     event = {**scheduled_sample(), "time": "2026-11-05T00:15:00Z"}  # every PO above: its 30-day notice
     summary, counter = counted(
-        scheduler_handler.repository.client, lambda: scheduler_handler.lambda_handler(event, LambdaContext())
+        scheduler_handler.stores.schedule.table.client, lambda: scheduler_handler.lambda_handler(event, LambdaContext())
     )
     due = max(1, summary["checked"])
     return row(f"scheduled run, per due PO + mail ({due})", counter, (3, 1), per=due)
@@ -166,7 +166,7 @@ def main() -> int:
         import scheduler_handler  # noqa: PLC0415
 
         account = f"bench-{uuid.uuid4().hex[:8]}"
-        rows = api_rows(Api(api_handler, account), api_support.service.repository.client)
+        rows = api_rows(Api(api_handler, account), api_support.stores.purchase_orders.table.client)
         rows += [ingest_row(ingest_handler, account), match_row(matcher_handler, resources)]
         rows.append(schedule_row(scheduler_handler))
     if arguments.json:

@@ -196,7 +196,7 @@ def dynamodb_calls(api_handler: Any) -> Iterator[DynamoDBCalls]:
     calls = DynamoDBCalls()
     import api_support
 
-    client = api_support.service.repository.client
+    client = api_support.stores.purchase_orders.table.client
 
     def before_call(model: Any, **_: Any) -> None:
         calls.operations.append(model.name)
@@ -233,7 +233,7 @@ def invoice(invoice_id: str = "INV-1", subtotal: str = "100.00", **fields: Any) 
 def ledger_total(account_id: str, po_id: str) -> Decimal:
     import api_support
 
-    entries = api_support.repository.ledger_entries(account_id, po_id)
+    entries = api_support.stores.invoices.ledger_entries(account_id, po_id)
     return sum((Decimal(entry["amount"]) for e in entries for entry in e["entries"]), Decimal(0))
 
 

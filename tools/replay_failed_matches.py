@@ -25,7 +25,8 @@ import boto3
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "common"))
 
 from pom.core.months import iso_timestamp, utc_now
-from pom.store.repository import Repository
+from pom.store.ports import InvoiceStore
+from pom.store.tables import dynamo_stores
 
 
 @dataclass
@@ -56,7 +57,7 @@ def batch_records(streams: Any, batch: dict[str, Any]) -> Iterator[dict[str, Any
         iterator = response.get("NextShardIterator")
 
 
-def replay(queue_url: str, repository: Repository, sqs: Any, streams: Any) -> ReplayReport:
+def replay(queue_url: str, invoices: InvoiceStore, sqs: Any, streams: Any) -> ReplayReport:
     report = ReplayReport()
     while True:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
@@ -71,7 +72,8 @@ def replay(queue_url: str, repository: Repository, sqs: Any, streams: Any) -> Re
                 image = record["dynamodb"].get("NewImage", {})
                 if image.get("entity", {}).get("S") != "INVOICE":
                     continue
-                if repository.touch_pending_invoice(record["dynamodb"]["Keys"], iso_timestamp(utc_now())):
+                account_id, invoice_id = image["accountId"]["S"], image["invoiceId"]["S"]
+                if invoices.touch_pending(account_id, invoice_id, iso_timestamp(utc_now())):
                     report.invoices_replayed += 1
                 else:
                     report.already_done += 1
@@ -88,7 +90,7 @@ def main() -> int:
     endpoint = {"endpoint_url": arguments.endpoint_url} if arguments.endpoint_url else {}
     report = replay(
         arguments.queue_url,
-        Repository(arguments.table, boto3.client("dynamodb", **endpoint)),
+        dynamo_stores(arguments.table, boto3.client("dynamodb", **endpoint)).invoices,
         boto3.client("sqs", **endpoint),
         boto3.client("dynamodbstreams", **endpoint),
     )

@@ -13,17 +13,20 @@ from pom.adapters.documents import DocumentStore
 from pom.core import jsonio
 from pom.core.config import load_config
 from pom.core.errors import NotFound, ServiceError, Unauthorized
+from pom.domain.audit import Actor
 from pom.domain.invoices import Invoice, invoice_view
 from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
 from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
 from pom.services.invoices import InvoiceService
 from pom.services.purchase_orders import PurchaseOrderService
-from pom.store.repository import Actor, Repository
+from pom.store.tables import dynamo_stores
 
 config = load_config()
-repository = Repository(config.table_name)
-service = PurchaseOrderService(repository)
-invoice_service = InvoiceService(repository, DocumentStore(config.invoice_bucket))
+stores = dynamo_stores(config.table_name)
+service = PurchaseOrderService(stores.purchase_orders, stores.settings)
+invoice_service = InvoiceService(
+    stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, DocumentStore(config.invoice_bucket)
+)
 
 ACCOUNT_CLAIM = "custom:accountId"
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)

@@ -32,7 +32,7 @@ from pom.domain.models import (
     MatchStatus,
     PoId,
 )
-from pom.store.repository import Page
+from pom.store.ports import Page
 
 router = Router()
 metrics = Metrics()
@@ -124,5 +124,5 @@ def invoice_uploads(
     next_token: NextToken = None,
 ):
     account_id = actor_of(router.current_event).account_id
-    page = invoice_service.uploads(account_id, status, limit, next_token)
+    page = invoice_service.upload_outcomes(account_id, status, limit, next_token)
     return json_response({"items": page.items, "nextToken": page.next_token})

@@ -24,14 +24,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pom.adapters.documents import DocumentStore
 from pom.core.config import load_config
 from pom.services.invoices import InvoiceService
-from pom.store.repository import Repository
+from pom.store.tables import dynamo_stores
 
 config = load_config()
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 documents = DocumentStore(config.invoice_bucket)
-service = InvoiceService(Repository(config.table_name), documents)
+stores = dynamo_stores(config.table_name)
+service = InvoiceService(stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, documents)
 _KEY = re.compile(r"^invoices/(?P<account>[A-Za-z0-9_-]{1,64})/.+$")
 
 

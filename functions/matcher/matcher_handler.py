@@ -19,13 +19,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pom.core.config import load_config
 from pom.domain.invoices import Invoice
 from pom.services.matcher import MatcherService
-from pom.store.repository import Repository
+from pom.store.tables import dynamo_stores
 
 config = load_config()
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-matcher = MatcherService(Repository(config.table_name))
+stores = dynamo_stores(config.table_name)
+matcher = MatcherService(stores.purchase_orders, stores.invoices)
 
 
 def match_record(record: DynamoDBRecord) -> None:

@@ -18,13 +18,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.core.config import load_config
 from pom.services.delivery import Notifier
-from pom.store.repository import Repository
+from pom.store.tables import dynamo_stores
 
 config = load_config()
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-notifier = Notifier(Repository(config.table_name), config.notification_sender)
+stores = dynamo_stores(config.table_name)
+notifier = Notifier(stores.outbox, config.notification_sender)
 
 
 def send_record(record: DynamoDBRecord) -> None:

@@ -18,13 +18,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pom.core.config import load_config
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
-from pom.store.repository import Repository
+from pom.store.tables import dynamo_stores
 
 config = load_config()
 logger = Logger()
 metrics = Metrics()
-repository = Repository(config.table_name)
-job = ExpiryJob(repository, Notifier(repository, config.notification_sender))
+stores = dynamo_stores(config.table_name)
+job = ExpiryJob(
+    stores.purchase_orders, stores.schedule, stores.outbox, Notifier(stores.outbox, config.notification_sender)
+)
 
 
 def scheduled_time(event: EventBridgeEvent) -> datetime:

@@ -21,26 +21,33 @@ from bench.match_cost import RequestCounter
 from local_runner.events import LambdaContext
 from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
+from pom.domain.audit import Actor
 from pom.domain.models import AccountSettings, PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.purchase_orders import editable_view
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
 from pom.services.purchase_orders import PurchaseOrderService
-from pom.store.repository import Actor, Repository
+from pom.store.ports import Stores
+from pom.store.purchase_orders import DynamoPurchaseOrderStore
+from pom.store.tables import dynamo_stores
 from tests.conftest import SENDER, ApiClient, FlakySes, at, invoice, mails_to, new_account, purchase_order
+
+
+def expiry_job(stores: Stores, notifier: Notifier) -> ExpiryJob:
+    return ExpiryJob(stores.purchase_orders, stores.schedule, stores.outbox, notifier)
 
 
 @dataclass
 class World:
     """One fresh table, the PO service and the job over it, and one account with its own mailbox."""
 
-    repository: Repository
+    stores: Stores
     pos: PurchaseOrderService
     account: str
     email: str
 
     def job(self, ses: Any = None) -> ExpiryJob:
-        return ExpiryJob(self.repository, Notifier(self.repository, SENDER, ses, pause_seconds=0))
+        return expiry_job(self.stores, Notifier(self.stores.outbox, SENDER, ses, pause_seconds=0))
 
     def create(self, po_id: str, expiration: str, *, contacts: bool = True, **fields: Any) -> None:
         document = purchase_order(po_id, expirationMonth=expiration, **fields)
@@ -59,9 +66,10 @@ def world(aws: dict[str, str]) -> Iterator[World]:
     name = f"schedule-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb")
     client.create_table(**{**create_table_arguments("Table", name), "DeletionProtectionEnabled": False})
-    repository = Repository(name, client)
+    stores = dynamo_stores(name, client)
     account = new_account()
-    yield World(repository, PurchaseOrderService(repository), account, f"{account}@example.com")
+    pos = PurchaseOrderService(stores.purchase_orders, stores.settings)
+    yield World(stores, pos, account, f"{account}@example.com")
     client.delete_table(TableName=name)
 
 
@@ -137,7 +145,7 @@ def test_new_notice_days_replan_open_pos(world: World):
     job = world.job()
     job.run(at("2026-10-01T00:15"))  # planned for [30, 7]: next look on Nov 1
     settings = AccountSettings.model_validate({"notifications": {"expiryNoticeDays": [90, 7]}})
-    world.repository.put_settings(world.account, settings, "2026-10-02T08:00:00Z")
+    world.stores.settings.put(world.account, settings, "2026-10-02T08:00:00Z")
     summary = job.run(at("2026-10-03T00:15"))
     assert (summary.accountsReplanned, summary.mailsSent) == (1, 1)
     assert world.subjects() == ["Purchase order REPLAN expires in 90 days"]
@@ -178,8 +186,8 @@ def test_a_sender_dying_mid_send_never_resends_and_the_notice_is_set_aside(world
 
     def job_at(minutes_later: int) -> ExpiryJob:
         clock["now"] = datetime.now(UTC) + timedelta(minutes=minutes_later)
-        notifier = Notifier(world.repository, SENDER, clock=lambda: clock["now"], pause_seconds=0)
-        return ExpiryJob(world.repository, notifier)
+        notifier = Notifier(world.stores.outbox, SENDER, clock=lambda: clock["now"], pause_seconds=0)
+        return expiry_job(world.stores, notifier)
 
     assert job_at(1).run(at("2026-11-05T00:16")).mailsSkipped == 1  # maybe still sending: left alone
     assert job_at(20).run(at("2026-11-05T00:35")).mailsInDoubt == 1  # its sender is gone: set aside
@@ -187,26 +195,27 @@ def test_a_sender_dying_mid_send_never_resends_and_the_notice_is_set_aside(world
     assert world.subjects() == []
 
 
-class CrashingRepository(Repository):
-    """The job's repository, dying (as a killed container would) after ``survive`` PO expiries."""
+class CrashingPurchaseOrders(DynamoPurchaseOrderStore):
+    """The job's PO store, dying (as a killed container would) after ``survive`` PO expiries."""
 
-    def __init__(self, table_name: str, client: Any, survive: int):
-        super().__init__(table_name, client)
+    def __init__(self, real: Any, survive: int):
+        super().__init__(real.table)
         self.survive = survive
 
-    def save_purchase_order(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.survive == 0:
             raise RuntimeError("container killed")
         self.survive -= 1
-        super().save_purchase_order(*args, **kwargs)
+        super().save(*args, **kwargs)
 
 
 def test_a_crash_halfway_leaves_a_state_the_next_run_completes(world: World):
     for number in range(6):
         world.create(f"HALF-{number}", "2026-11")
-    crashing = CrashingRepository(world.repository.table_name, world.repository.client, survive=3)
+    crashing = CrashingPurchaseOrders(world.stores.purchase_orders, survive=3)
+    stores = world.stores
     with pytest.raises(RuntimeError):
-        ExpiryJob(crashing, Notifier(crashing, SENDER)).run(at("2026-12-01T00:15"))
+        ExpiryJob(crashing, stores.schedule, stores.outbox, Notifier(stores.outbox, SENDER)).run(at("2026-12-01T00:15"))
     statuses = [world.status(f"HALF-{number}") for number in range(6)]
     assert statuses.count("EXPIRED") == 3
     assert world.subjects() == []  # the crash came before any mail: each is still due
@@ -219,9 +228,9 @@ def test_a_crash_halfway_leaves_a_state_the_next_run_completes(world: World):
 
 def items_read_by_a_run(world: World, moment: str) -> int:
     counter = RequestCounter()
-    counter.attach(world.repository.client)
+    counter.attach(world.stores.schedule.table.client)
     world.job().run(at(moment))
-    counter.detach(world.repository.client)
+    counter.detach(world.stores.schedule.table.client)
     return counter.items_read
 
 
@@ -230,10 +239,10 @@ def test_a_run_reads_what_is_due_not_the_table(world: World):
     for number in range(10):
         world.create(f"DUE-{number}", "2026-11", contacts=False)
     alone = items_read_by_a_run(world, "2026-11-05T00:15")
-    later = World(world.repository, world.pos, new_account(), "nobody@example.com")
+    later = World(world.stores, world.pos, new_account(), "nobody@example.com")
     for number in range(300):
         later.create(f"LATER-{number}", "2028-06", contacts=False)
-    due = World(world.repository, world.pos, new_account(), "nobody@example.com")
+    due = World(world.stores, world.pos, new_account(), "nobody@example.com")
     for number in range(10):
         due.create(f"DUE-{number}", "2026-11", contacts=False)
     crowded = items_read_by_a_run(world, "2026-11-05T00:16")

@@ -68,11 +68,11 @@ def crash_after(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
 def matcher_client(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Any], None]:
     import matcher_handler
 
-    repository = matcher_handler.matcher.repository
-    real = repository.client
+    table = matcher_handler.stores.invoices.table
+    real = table.client
 
     def inject(operation: str, fault: Any) -> None:
-        monkeypatch.setattr(repository, "_client", FaultyClient(real, operation, fault))
+        monkeypatch.setattr(table, "_client", FaultyClient(real, operation, fault))
 
     return inject
 
@@ -128,12 +128,12 @@ def test_a_record_that_keeps_failing_reaches_the_failure_queue_and_replays(
     matcher_client("transact_write_items", first_calls(0, throttled))  # the outage is over
     import matcher_handler
 
-    repository = matcher_handler.matcher.repository
-    report = replay(aws["MatcherFailureQueue"], repository, sqs, boto3.client("dynamodbstreams"))
+    invoices = matcher_handler.stores.invoices
+    report = replay(aws["MatcherFailureQueue"], invoices, sqs, boto3.client("dynamodbstreams"))
     assert (report.invoices_replayed, report.messages) == (1, 1)
     pipeline.drain()
     assert client.get("/invoices/R-1").body["matchStatus"] == "MATCHED"
-    again = replay(aws["MatcherFailureQueue"], repository, sqs, boto3.client("dynamodbstreams"))
+    again = replay(aws["MatcherFailureQueue"], invoices, sqs, boto3.client("dynamodbstreams"))
     assert again.messages == 0
     assert_invariants(client, ["PO-R"])
 
@@ -181,9 +181,9 @@ def test_ses_failing_then_recovering_sends_a_balance_alert_once(
     assert mails_to(email) == []  # SES refused: the alert stays due
     import api_support
 
-    repository = api_support.repository
-    notifier = Notifier(repository, SENDER, pause_seconds=0)
+    stores = api_support.stores
+    notifier = Notifier(stores.outbox, SENDER, pause_seconds=0)
     for _ in range(2):  # the scheduled run's outbox sweep, twice: sent once
-        notifier.deliver(repository.due_work(iso_timestamp(datetime.now(UTC))).notices)
+        notifier.deliver(stores.schedule.due(iso_timestamp(datetime.now(UTC))).notices)
     assert [mail["subject"] for mail in mails_to(email)] == ["Purchase order PO-S has reached 75% of its amount"]
     assert_invariants(client, ["PO-S"])

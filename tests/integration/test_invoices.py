@@ -281,8 +281,8 @@ def test_invoice_routes_are_tenant_isolated(client: ApiClient, other_client: Api
 def test_matcher_cost_is_three_requests_and_ignores_ineligible_pos(aws: dict[str, str], api_handler: Any):
     import api_support
 
-    none, many = (measure(api_support.repository, count) for count in (0, 1000))
-    elsewhere = measure(api_support.repository, 1000, elsewhere=True)
+    none, many = (measure(api_support.stores, count) for count in (0, 1000))
+    elsewhere = measure(api_support.stores, 1000, elsewhere=True)
     for run in (many, elsewhere):
         assert none["operations"] == run["operations"] == ["Query", "BatchGetItem", "TransactWriteItems"]
         assert none["outcome"] == run["outcome"] == "MATCHED"
@@ -304,8 +304,8 @@ def test_concurrent_uploads_and_duplicated_deliveries_debit_exactly_once(aws: di
     import api_support
     import matcher_handler
 
+    from pom.domain.audit import Actor
     from pom.domain.models import InvoiceDocument, PurchaseOrderCreate
-    from pom.store.repository import Actor
 
     actor = Actor(new_account(), "load")
     body = purchase_order("BIG", lineItems=[{"lineItemId": "1", "type": "ALL", "amount": "1000000.00"}])
@@ -336,14 +336,14 @@ def test_concurrent_uploads_and_duplicated_deliveries_debit_exactly_once(aws: di
     assert errors == []
     twice.drain(timeout=600)  # a correctness test: a busy machine must not make it fail
     again.drain(timeout=600)
-    page = api_support.repository.list_invoices(actor.account_id, 100, None)
+    page = api_support.stores.invoices.list(actor.account_id, 100, None)
     matched = list(page.items)
     while page.next_token:
-        page = api_support.repository.list_invoices(actor.account_id, 100, page.next_token)
+        page = api_support.stores.invoices.list(actor.account_id, 100, page.next_token)
         matched += page.items
     assert len(matched) == 200
     assert {i.matchStatus for i in matched} == {"MATCHED"}
-    po = api_support.repository.get_purchase_order(actor.account_id, "BIG")
+    po = api_support.stores.purchase_orders.get(actor.account_id, "BIG")
     assert po is not None
     assert po.lineItems[0].invoiced == sum(amounts) == sum(i.subtotal for i in matched)
     assert po.lineItems[0].matchCount == 200

@@ -529,11 +529,11 @@ def test_new_pos_copy_the_current_settings(client: ApiClient, aws: dict[str, str
     client.post("/purchase-orders", purchase_order("BEFORE"))  # the container now assumes the defaults
     # Another container (or the console) changes the settings behind this one's back.
     from pom.domain.models import AccountSettings
-    from pom.store.repository import Repository
+    from pom.store.tables import dynamo_stores
 
     bill_to = {"name": "Acme", "line1": "1 Main St", "city": "Paris", "country": "FR"}
     other = AccountSettings.model_validate({"currency": "EUR", "paymentTerms": "Net 60", "billTo": bill_to})
-    Repository(aws["Table"], boto3.client("dynamodb")).put_settings(client.account_id, other, "2026-01-01T00:00:00Z")
+    dynamo_stores(aws["Table"], boto3.client("dynamodb")).settings.put(client.account_id, other, "2026-01-01T00:00:00Z")
     po = client.post("/purchase-orders", purchase_order("AFTER")).body
     assert (po["currency"], po["paymentTerms"], po["billTo"]["city"]) == ("EUR", "Net 60", "Paris")
     assert client.post("/purchase-orders", purchase_order("USD", currency="USD")).body["currency"] == "USD"

@@ -2,7 +2,7 @@
 
 The data-access test records every AWS request the functions make while they serve another
 account's requests for the first account's ids, and checks each key against the table layout of
-``pom.store.repository``: every partition a request names is the caller's own.
+``pom.store``: every partition a request names is the caller's own.
 """
 
 from __future__ import annotations

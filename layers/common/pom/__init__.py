@@ -1,1 +1,0 @@
-"""Purchase Order Management: the shared code of every function (models, domain, repository)."""

@@ -22,7 +22,7 @@ import boto3
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from pom.core.months import iso_timestamp, utc_now
-from pom.store.repository import Repository
+from pom.store.ports import OutboxStore
 
 logger = logging.getLogger(__name__)
 # The request never reached SES: certainly not sent, safe to try again.
@@ -47,10 +47,10 @@ class DeliveryReport:
 
 class Notifier:
     def __init__(
-        self, repository: Repository, sender: str, ses: Any = None, *, clock: Callable[[], datetime] = utc_now,
+        self, outbox: OutboxStore, sender: str, ses: Any = None, *, clock: Callable[[], datetime] = utc_now,
         tries_now: int = 2, max_attempts: int = 5, pause_seconds: float = 1.0,
     ):  # fmt: skip
-        self.repository = repository
+        self.outbox = outbox
         self.sender = sender
         self._ses = ses
         self.clock = clock
@@ -75,7 +75,7 @@ class Notifier:
             if attempt:
                 time.sleep(self.pause_seconds * attempt)
             now = self.clock()
-            claim = self.repository.claim_notice(key, iso_timestamp(now), iso_timestamp(now - CLAIM_LEASE))
+            claim = self.outbox.claim(key, iso_timestamp(now), iso_timestamp(now - CLAIM_LEASE))
             if claim.state == "IN_DOUBT":
                 logger.error("notice in doubt: its sender stopped after claiming it", extra={"notice": key[1]})
                 return DeliveryReport(in_doubt=1)
@@ -97,10 +97,10 @@ class Notifier:
             except _NOT_SENT as error:
                 give_up = int(notice.get("attempts", 1)) >= self.max_attempts
                 logger.warning("notice not sent", extra={"notice": key[1], "error": str(error), "givingUp": give_up})
-                self.repository.release_notice(key, notice["claimedAt"], str(error), give_up=give_up)
+                self.outbox.release(key, notice["claimedAt"], str(error), give_up=give_up)
                 if give_up:
                     return DeliveryReport(failed=1)
                 continue
-            self.repository.notice_sent(notice, key, iso_timestamp(self.clock()), response["MessageId"])
+            self.outbox.sent(notice, key, iso_timestamp(self.clock()), response["MessageId"])
             return DeliveryReport(sent=1)
         return DeliveryReport(failed=1)

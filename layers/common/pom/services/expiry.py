@@ -1,6 +1,6 @@
 """The scheduled job: expire POs whose expiration month is over, and send the notices that are due.
 
-A run reads only what the schedule index says is due at its ``now`` (see ``pom.store.repository``):
+A run reads only what the schedule index says is due at its ``now`` (see ``pom.store.keys``):
 each open PO is due when its next expiry check comes, so the work grows with the POs due, not
 with the table. Each PO is handled in its own transaction (expire it, or move its next check),
 together with the notices that makes due; those notices are then sent, along with any left
@@ -14,17 +14,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from pom.core.months import iso_timestamp
+from pom.domain.audit import SYSTEM, Actor
 from pom.domain.notices import Notice, expired_notice, expiring_notice, expiry_step
 from pom.domain.purchase_orders import OPEN_STATUSES, expire, purchase_order_view
 from pom.services.delivery import Notifier
-from pom.store.repository import (
-    SYSTEM,
-    Actor,
-    Repository,
+from pom.store.ports import (
+    OutboxStore,
+    PurchaseOrderStore,
     ScheduledPurchaseOrder,
+    ScheduleStore,
     StaleWrite,
     VersionedSettings,
-    notice_key,
 )
 
 _ATTEMPTS = 4
@@ -47,17 +47,21 @@ class RunSummary:
 
 
 class ExpiryJob:
-    def __init__(self, repository: Repository, notifier: Notifier):
-        self.repository = repository
+    def __init__(
+        self, purchase_orders: PurchaseOrderStore, schedule: ScheduleStore, outbox: OutboxStore, notifier: Notifier
+    ):
+        self.purchase_orders = purchase_orders
+        self.schedule = schedule
+        self.outbox = outbox
         self.notifier = notifier
 
     def run(self, now: datetime) -> RunSummary:
         at = iso_timestamp(now)
         summary = RunSummary(time=at)
-        due = self.repository.due_work(at)
-        accounts = [pk.removeprefix("ACCT#") for pk, _ in due.purchase_orders] + due.settings_accounts
-        settings, scheduled = self.repository.scheduled_purchase_orders(due.purchase_orders, accounts)
-        replanned = {account: self.repository.open_purchase_orders(account) for account in due.settings_accounts}
+        due = self.schedule.due(at)
+        accounts = [account for account, _ in due.purchase_orders] + due.settings_accounts
+        settings, scheduled = self.schedule.scheduled(due.purchase_orders, accounts)
+        replanned = {account: self.schedule.open_purchase_orders(account) for account in due.settings_accounts}
         seen: set[tuple[str, str]] = set()
         outbox = list(due.notices)
         for entry in [*scheduled, *(entry for entries in replanned.values() for entry in entries)]:
@@ -66,9 +70,9 @@ class ExpiryJob:
             seen.add((entry.po.accountId, entry.po.poId))
             summary.checked += 1
             notices = self._advance(entry, settings[entry.po.accountId], now, summary)
-            outbox += [notice_key(notice) for notice in notices]
+            outbox += [self.outbox.key(notice) for notice in notices]
         for account in replanned:
-            self.repository.settings_replanned(account, settings[account].version)
+            self.schedule.settings_replanned(account, settings[account].version)
             summary.accountsReplanned += 1
         report = self.notifier.deliver(outbox)
         summary.mailsSent, summary.mailsFailed, summary.mailsSkipped = report.sent, report.failed, report.skipped
@@ -89,9 +93,9 @@ class ExpiryJob:
                 notices = [notice] if notice else []
                 try:
                     actor = Actor(po.accountId, SYSTEM)
-                    self.repository.save_purchase_order(po, expired, actor, at, events, notices=notices)
+                    self.purchase_orders.save(po, expired, actor, at, events, notices=notices)
                 except StaleWrite:  # a match or an edit came first: decide again on the PO as it is now
-                    current = self.repository.get_purchase_order(po.accountId, po.poId)
+                    current = self.purchase_orders.get(po.accountId, po.poId)
                     if current is None or current.status not in OPEN_STATUSES:
                         return []
                     entry = ScheduledPurchaseOrder(current, entry.check_key)
@@ -104,7 +108,7 @@ class ExpiryJob:
                 notice = expiring_notice(purchase_order_view(po), po.accountId, step.notice_days, now)
             notices = [notice] if notice else []
             assert step.next_check is not None  # noqa: S101 - only an expired PO has no next check
-            if not self.repository.plan_next_check(entry, iso_timestamp(step.next_check), notices):
+            if not self.schedule.plan_next_check(entry, iso_timestamp(step.next_check), notices):
                 return []  # a write moved the PO's schedule; it is due again under its own key
             summary.noticesDue += len(notices)
             return notices

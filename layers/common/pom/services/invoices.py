@@ -20,19 +20,20 @@ from pom.core import jsonio
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
 from pom.core.months import utc_now
 from pom.domain import invoices, ledger
-from pom.domain.audit import AuditEvent
+from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice
-from pom.domain.ledger import numbered, po_movement
+from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import Debit, Decision, available_balance, flags_for, within_tolerance
 from pom.domain.models import InvoiceDocument, ManualMatch
-from pom.store.repository import (
-    Actor,
+from pom.store.ports import (
     InvoiceChanged,
+    InvoiceStore,
     Page,
     PurchaseOrderChanged,
-    PurchaseOrderMovement,
-    Repository,
+    PurchaseOrderStore,
+    SettingsStore,
     StaleWrite,
+    UploadStore,
 )
 
 
@@ -49,8 +50,14 @@ _ATTEMPTS = 4
 
 
 class InvoiceService:
-    def __init__(self, repository: Repository, documents: DocumentStore, clock: Callable[[], datetime] = utc_now):
-        self.repository = repository
+    def __init__(
+        self, purchase_orders: PurchaseOrderStore, invoices: InvoiceStore, settings: SettingsStore,
+        uploads: UploadStore, documents: DocumentStore, *, clock: Callable[[], datetime] = utc_now,
+    ):  # fmt: skip
+        self.purchase_orders = purchase_orders
+        self.invoices = invoices
+        self.settings = settings
+        self.uploads = uploads
         self.documents = documents
         self.clock = clock
 
@@ -69,7 +76,7 @@ class InvoiceService:
         key = f"originals/{account_id}/{document.invoiceId}/{digest}.json"
         self.documents.put(key, original)
         invoice = invoices.new_invoice(account_id, document, self.clock(), key, digest)
-        existing = self.repository.create_invoice(invoice)
+        existing = self.invoices.create(invoice)
         if existing is None:
             return invoice, True
         if existing.contentHash == digest:
@@ -93,23 +100,23 @@ class InvoiceService:
             outcome.update(status="REJECTED", error=details)
         except (ValidationFailed, Conflict) as error:
             outcome.update(status="REJECTED", error=error.detail)
-        self.repository.record_upload(account_id, version, outcome)
+        self.uploads.record(account_id, version, outcome)
         return outcome
 
     # --- reading --------------------------------------------------------------------------------
 
     def get(self, account_id: str, invoice_id: str) -> Invoice:
-        invoice = self.repository.get_invoice(account_id, invoice_id)
+        invoice = self.invoices.get(account_id, invoice_id)
         if invoice is None:
             raise NotFound(f"invoice {invoice_id!r} not found")
         return invoice
 
     def list(self, account_id: str, limit: int, token: str | None, **filters: str | None) -> Page:
-        return self.repository.list_invoices(account_id, limit, token, **filters)
+        return self.invoices.list(account_id, limit, token, **filters)
 
     def of_purchase_order(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
-        page = self.repository.list_invoices(account_id, limit, token, po_id=po_id)
-        if not page.items and token is None and self.repository.get_purchase_order(account_id, po_id) is None:
+        page = self.invoices.list(account_id, limit, token, po_id=po_id)
+        if not page.items and token is None and self.purchase_orders.get(account_id, po_id) is None:
             raise NotFound(f"PO {po_id!r} not found")
         return page
 
@@ -117,8 +124,8 @@ class InvoiceService:
         invoice = self.get(account_id, invoice_id)
         return {"url": self.documents.link(invoice.documentKey), "expiresInSeconds": LINK_SECONDS}
 
-    def uploads(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
-        return self.repository.list_uploads(account_id, status, limit, token)
+    def upload_outcomes(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
+        return self.uploads.list(account_id, status, limit, token)
 
     # --- user changes ---------------------------------------------------------------------------
 
@@ -139,7 +146,7 @@ class InvoiceService:
         return self._change(actor, invoice_id, if_match, change)
 
     def submit(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
-        settings = self.repository.get_settings(actor.account_id).settings
+        settings = self.settings.get(actor.account_id).settings
         return self._change(
             actor, invoice_id, if_match, lambda invoice, now: InvoiceWrite(invoices.submit(invoice, settings, now))
         )
@@ -172,7 +179,7 @@ class InvoiceService:
                 return invoice
             after = numbered(after, changes)
             try:
-                self.repository.save_invoice_change(after, invoice.version, changes, actor, also=also)
+                self.invoices.save_change(after, invoice.version, changes, actor, also=also)
             except (InvoiceChanged, PurchaseOrderChanged, StaleWrite):
                 continue  # moved meanwhile (the matcher, another user): decide again on fresh state
             return after
@@ -181,7 +188,7 @@ class InvoiceService:
     def _credited_back(self, before: Invoice, after: Invoice) -> InvoiceWrite:
         """The credit that undoes ``before``'s match (nothing to move if its PO was deleted)."""
         assert before.match is not None  # noqa: S101
-        po = self.repository.get_purchase_order(before.accountId, before.match.poId)
+        po = self.purchase_orders.get(before.accountId, before.match.poId)
         if po is None:
             return InvoiceWrite(after)
         credits = ledger.credits_of(before, po)
@@ -195,8 +202,8 @@ class InvoiceService:
         again and its original holds that much again."""
         assert memo.match is not None  # noqa: S101
         assert memo.originalInvoiceId is not None  # noqa: S101
-        original = self.repository.get_invoice(memo.accountId, memo.originalInvoiceId)
-        po = self.repository.get_purchase_order(memo.accountId, memo.match.poId)
+        original = self.invoices.get(memo.accountId, memo.originalInvoiceId)
+        po = self.purchase_orders.get(memo.accountId, memo.match.poId)
         if original is None or po is None:
             return InvoiceWrite(after)
         movements = ledger.memo_reversal(memo, po)
@@ -221,7 +228,7 @@ class InvoiceService:
         if old is not None and (old.poId, old.lineItemId, old.lines) == (target.poId, target.lineItemId, None):
             return InvoiceWrite(invoice)
         po_ids = [target.poId] + ([old.poId] if old is not None and old.poId != target.poId else [])
-        versioned, found = self.repository.settings_and_purchase_orders(invoice.accountId, po_ids)
+        versioned, found = self.purchase_orders.with_settings(invoice.accountId, po_ids)
         pos = {po.poId: po for po in found}
         po = pos.get(target.poId)
         if po is None:

@@ -14,19 +14,13 @@ from datetime import datetime
 
 from pom.core.months import utc_now
 from pom.domain import invoices, ledger
+from pom.domain.audit import SYSTEM, Actor
 from pom.domain.invoices import Invoice
-from pom.domain.ledger import numbered, po_movement
+from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import select
 from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import PurchaseOrder
-from pom.store.repository import (
-    SYSTEM,
-    Actor,
-    InvoiceChanged,
-    PurchaseOrderChanged,
-    PurchaseOrderMovement,
-    Repository,
-)
+from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, PurchaseOrderStore
 
 _ATTEMPTS = 8
 
@@ -36,8 +30,11 @@ class MatchContention(Exception):
 
 
 class MatcherService:
-    def __init__(self, repository: Repository, clock: Callable[[], datetime] = utc_now):
-        self.repository = repository
+    def __init__(
+        self, purchase_orders: PurchaseOrderStore, invoices: InvoiceStore, clock: Callable[[], datetime] = utc_now
+    ):
+        self.purchase_orders = purchase_orders
+        self.invoices = invoices
         self.clock = clock
 
     def process(self, invoice: Invoice) -> str:
@@ -53,8 +50,8 @@ class MatcherService:
         if invoice.poId is not None:
             po_ids = [invoice.poId]
         else:
-            po_ids = self.repository.candidate_po_ids(account, invoice.billingEntity, invoice.issue_month)
-        settings, pos = self.repository.settings_and_purchase_orders(account, po_ids)
+            po_ids = self.purchase_orders.candidate_ids(account, invoice.billingEntity, invoice.issue_month)
+        settings, pos = self.purchase_orders.with_settings(account, po_ids)
         return settings.settings, {po.poId: po for po in pos}
 
     def _match(self, invoice: Invoice) -> str:
@@ -66,7 +63,7 @@ class MatcherService:
                 # Only POs naming the entity were read; whether any other PO is in effect tells
                 # NO_ACTIVE_PO from NO_BILL_FROM_MATCH. Read them on this (unmatched) path only.
                 diagnosed = True
-                pos.update({po.poId: po for po in self.repository.active_purchase_orders(invoice.accountId)})
+                pos.update({po.poId: po for po in self.purchase_orders.active(invoice.accountId)})
                 continue
             now = self.clock()
             changes: list[PurchaseOrderMovement] = []
@@ -83,7 +80,7 @@ class MatcherService:
                 assert decision.unmatched_reason is not None  # noqa: S101
                 after = invoices.unmatched(invoice, decision.unmatched_reason, now, decision.explanation)
             try:
-                self.repository.save_invoice_change(after, invoice.version, changes, self._actor(invoice))
+                self.invoices.save_change(after, invoice.version, changes, self._actor(invoice))
             except PurchaseOrderChanged as changed:
                 if changed.current is None:
                     pos.pop(changed.po_id, None)
@@ -104,7 +101,7 @@ class MatcherService:
         for _ in range(_ATTEMPTS):
             after, changes, also = self._credit_plan(memo, self.clock())
             try:
-                self.repository.save_invoice_change(after, memo.version, changes, self._actor(memo), also=also)
+                self.invoices.save_change(after, memo.version, changes, self._actor(memo), also=also)
             except InvoiceChanged as changed:
                 current = changed.current
                 if current is not None and current.invoiceId == memo.invoiceId and current.matchStatus != "PENDING":
@@ -119,10 +116,10 @@ class MatcherService:
         self, memo: Invoice, now: datetime
     ) -> tuple[Invoice, list[PurchaseOrderMovement], list[tuple[Invoice, int]]]:
         assert memo.originalInvoiceId is not None  # noqa: S101 - validated on upload
-        original = self.repository.get_invoice(memo.accountId, memo.originalInvoiceId)
+        original = self.invoices.get(memo.accountId, memo.originalInvoiceId)
         po = None
         if original is not None and original.match is not None:
-            po = self.repository.get_purchase_order(memo.accountId, original.match.poId)
+            po = self.purchase_orders.get(memo.accountId, original.match.poId)
         refusal = self._credit_refusal(memo, original, po)
         if refusal is not None:
             reason, why = refusal

@@ -14,15 +14,15 @@ from datetime import datetime
 from pom.core.errors import Conflict, NotFound
 from pom.core.months import iso_timestamp, utc_now
 from pom.domain import purchase_orders as domain
-from pom.domain.audit import AuditEvent
+from pom.domain.audit import Actor, AuditEvent
 from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.purchase_orders import PurchaseOrder
-from pom.store.repository import (
-    Actor,
+from pom.store.ports import (
     AlreadyExists,
     Page,
-    Repository,
+    PurchaseOrderStore,
     SettingsChanged,
+    SettingsStore,
     StaleWrite,
     VersionedSettings,
 )
@@ -58,21 +58,24 @@ class _SettingsCache:
 
 
 class PurchaseOrderService:
-    def __init__(self, repository: Repository, clock: Callable[[], datetime] = utc_now):
-        self.repository = repository
+    def __init__(
+        self, purchase_orders: PurchaseOrderStore, settings: SettingsStore, clock: Callable[[], datetime] = utc_now
+    ):
+        self.purchase_orders = purchase_orders
+        self.settings = settings
         self.clock = clock
-        self._settings = _SettingsCache()
+        self._known_settings = _SettingsCache()
 
     def create(self, actor: Actor, data: PurchaseOrderCreate) -> PurchaseOrder:
         for _ in range(_ATTEMPTS):
-            known = self._settings.get(actor.account_id)
+            known = self._known_settings.get(actor.account_id)
             po, event = domain.new_purchase_order(actor.account_id, data, known.settings, self.clock())
             try:
-                self.repository.create_purchase_order(po, actor, [event], known.version)
+                self.purchase_orders.create(po, actor, [event], known.version)
             except AlreadyExists:
                 raise Conflict(f"PO {data.poId!r} already exists") from None
             except SettingsChanged as changed:
-                self._settings.put(actor.account_id, changed.current)
+                self._known_settings.put(actor.account_id, changed.current)
                 continue
             except StaleWrite:
                 continue
@@ -80,16 +83,16 @@ class PurchaseOrderService:
         raise Conflict("the account's settings kept changing while the PO was created: retry")
 
     def get(self, account_id: str, po_id: str) -> PurchaseOrder:
-        po = self.repository.get_purchase_order(account_id, po_id)
+        po = self.purchase_orders.get(account_id, po_id)
         if po is None:
             raise NotFound(f"PO {po_id!r} not found")
         return po
 
     def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
-        return self.repository.list_purchase_orders(account_id, status, limit, token)
+        return self.purchase_orders.list(account_id, status, limit, token)
 
     def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
-        page = self.repository.purchase_order_history(account_id, po_id, limit, token)
+        page = self.purchase_orders.history(account_id, po_id, limit, token)
         if not page.items and token is None:
             raise NotFound(f"PO {po_id!r} not found")
         return page
@@ -120,7 +123,7 @@ class PurchaseOrderService:
             now = self.clock()
             event = AuditEvent("DELETED", {"purchaseOrder": domain.editable_view(po)})
             try:
-                self.repository.delete_purchase_order(po, actor, domain.precise_timestamp(now), [event])
+                self.purchase_orders.delete(po, actor, domain.precise_timestamp(now), [event])
             except StaleWrite:
                 continue
             return
@@ -135,7 +138,7 @@ class PurchaseOrderService:
             if updated is po:
                 return po  # nothing to change: no write, no audit entry
             try:
-                self.repository.save_purchase_order(po, updated, actor, updated.updatedAt, events)
+                self.purchase_orders.save(po, updated, actor, updated.updatedAt, events)
             except StaleWrite:
                 continue
             return updated
@@ -144,12 +147,12 @@ class PurchaseOrderService:
     # --- settings -----------------------------------------------------------------------------
 
     def get_settings(self, account_id: str) -> AccountSettings:
-        current = self.repository.get_settings(account_id)
-        self._settings.put(account_id, current)
+        current = self.settings.get(account_id)
+        self._known_settings.put(account_id, current)
         return current.settings
 
     def put_settings(self, account_id: str, settings: AccountSettings) -> AccountSettings:
         domain.check_settings(settings)
-        saved = self.repository.put_settings(account_id, settings, iso_timestamp(self.clock()))
-        self._settings.put(account_id, saved)
+        saved = self.settings.put(account_id, settings, iso_timestamp(self.clock()))
+        self._known_settings.put(account_id, saved)
         return saved.settings

@@ -1,6 +1,6 @@
 """What the services ask of storage: one port per aggregate, the values they exchange, the failures.
 
-Two implementations: the DynamoDB stores (``pom.store.dynamo_stores``), and an in-memory fake
+Two implementations: the DynamoDB stores (``pom.store.tables.dynamo_stores``), and an in-memory fake
 for the domain and service tests (``tests/fakes``). Both keep the same promises: every write is
 conditional (a PO's ``rev``, an invoice's ``version``) and atomic with its audit and ledger
 entries, and a failed condition says which item moved and how it stands now.

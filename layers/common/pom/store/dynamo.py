@@ -1,0 +1,217 @@
+"""The one DynamoDB helper every store uses: the client, the codec, paging tokens, batch reads,
+conditional writes and transactions whose cancellations are told apart by item.
+
+Every ``ClientError`` the stores expect is decoded here and nowhere else: a failed condition
+becomes ``False`` (a conditional write) or a ``Cancelled`` naming the items whose condition failed
+(a transaction); anything else (throttling, a network fault) propagates for the caller's retry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from pom.core.errors import FieldError, ValidationFailed
+from pom.store.keys import account_pk
+from pom.store.ports import Page
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK")
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_BATCH_LIMIT = 100
+
+
+def to_item(document: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in document.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """The item's attributes without its keys."""
+    return {name: _deserializer.deserialize(value) for name, value in item.items() if name not in KEY_ATTRIBUTES}
+
+
+@dataclass(frozen=True)
+class Write:
+    """One action of a transaction; ``tag`` names it in a cancellation (None: not worth telling)."""
+
+    action: dict[str, Any]  # {"Put": {...}} | {"Update": {...}} | {"Delete": {...}} | {"ConditionCheck": {...}}
+    tag: Hashable | None = None
+
+
+class Cancelled(Exception):
+    """A transaction was cancelled: ``failed`` maps the tag of each item whose condition failed to
+    the item as it stands (None: it does not exist); empty when it lost to a concurrent transaction."""
+
+    def __init__(self, failed: dict[Hashable, dict[str, Any] | None]):
+        super().__init__(f"transaction cancelled: {sorted(map(str, failed)) or 'conflict'}")
+        self.failed = failed
+
+    def item(self, tag: Hashable) -> dict[str, Any] | None:
+        return self.failed.get(tag)
+
+
+class Table:
+    """The table and a client created on first use (a cold start that fails validation never pays for it)."""
+
+    def __init__(self, name: str, client: Any = None):
+        self.name = name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    def get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        return self.client.get_item(TableName=self.name, Key=key, ConsistentRead=True).get("Item")
+
+    def put(self, item: dict[str, Any]) -> None:
+        self.client.put_item(TableName=self.name, Item=item)
+
+    def update(self, **params: Any) -> dict[str, Any]:
+        return self.client.update_item(TableName=self.name, **params)
+
+    def write_if(self, operation: str, **params: Any) -> tuple[bool, dict[str, Any]]:
+        """A conditional ``put_item``/``update_item``/``delete_item``: (True, response), or (False,
+        the item as it stands, when ``ReturnValuesOnConditionCheckFailure`` asked for it)."""
+        try:
+            return True, getattr(self.client, operation)(TableName=self.name, **params)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != _CONDITION_FAILED:
+                raise
+            return False, error.response.get("Item") or {}
+
+    def transact(self, writes: Sequence[Write]) -> None:
+        """One TransactWriteItems; raises ``Cancelled`` with the failed items by tag."""
+        items = [{kind: {"TableName": self.name, **body}} for write in writes for kind, body in write.action.items()]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            failed = {
+                write.tag: reason.get("Item")
+                for write, reason in zip(writes, reasons, strict=False)
+                if reason.get("Code") == "ConditionalCheckFailed"
+            }
+            raise Cancelled(failed) from None
+
+    def query_all(self, **query: Any) -> Iterator[dict[str, Any]]:
+        """Every item a Query returns, page after page."""
+        start = None
+        while True:
+            response = self.client.query(
+                TableName=self.name, **query, **({"ExclusiveStartKey": start} if start else {})
+            )
+            yield from response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def batch_get(self, keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items by key, strongly consistent, 100 keys per BatchGetItem; unprocessed keys are asked
+        again after a growing pause (DynamoDB returns them when throttled)."""
+        items: list[dict[str, Any]] = []
+        for offset in range(0, len(keys), _BATCH_LIMIT):
+            pending: dict[str, Any] = {
+                self.name: {"Keys": list(keys[offset : offset + _BATCH_LIMIT]), "ConsistentRead": True}
+            }
+            for attempt in range(10):
+                if attempt:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+                response = self.client.batch_get_item(RequestItems=pending)
+                items += response.get("Responses", {}).get(self.name, [])
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+        return items
+
+    def batch_put(self, items: Sequence[dict[str, Any]]) -> None:
+        """Unconditional puts, 25 per BatchWriteItem (unprocessed items written again)."""
+        for offset in range(0, len(items), 25):
+            pending = {self.name: [{"PutRequest": {"Item": item}} for item in items[offset : offset + 25]]}
+            while pending:
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    def page(
+        self, account_id: str, index: str | None, partition: str, limit: int, token: str | None,
+        *, filters: dict[str, str] | None = None,
+    ) -> Page:  # fmt: skip
+        """One page of a partition, newest first: one Query. ``filters`` (attribute = value) narrow
+        what is returned, not what is read, so they are only used beside a key that does the work."""
+        partition_key = f"{index}PK" if index else "PK"
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": partition_key},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if index:
+            query["IndexName"] = index
+        else:
+            query["ConsistentRead"] = True
+        for number, (name, value) in enumerate(sorted((filters or {}).items())):
+            query["ExpressionAttributeNames"][f"#f{number}"] = name
+            query["ExpressionAttributeValues"][f":f{number}"] = {"S": value}
+        if filters:
+            query["FilterExpression"] = " AND ".join(f"#f{n} = :f{n}" for n in range(len(filters)))
+        start = _decode_token(token, (partition_key, partition), account_id)
+        if start:
+            expected = {"PK", "SK"} | ({partition_key, f"{index}SK"} if index else set())
+            if set(start) != expected:
+                raise _bad_token()
+            query["ExclusiveStartKey"] = start
+        response = self.client.query(**query)
+        return Page(
+            [from_item(item) for item in response.get("Items", [])], _encode_token(response.get("LastEvaluatedKey"))
+        )
+
+
+def _bad_token() -> ValidationFailed:
+    return ValidationFailed([FieldError(("query", "nextToken"), "is not a token this list returned")])
+
+
+def _encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    plain = {name: value["S"] for name, value in last_key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str | None, partition: tuple[str, str], account_id: str) -> dict[str, Any] | None:
+    """The start key a token encodes, but only if it lies in the very partition being queried.
+
+    A token is the caller's input: a forged one must not reach another account's items.
+    """
+    if token is None:
+        return None
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        index_pk, expected = partition
+        valid = (
+            isinstance(plain, dict)
+            and all(isinstance(value, str) for value in plain.values())
+            and plain.get(index_pk) == expected
+            and plain.get("PK", "").startswith(account_pk(account_id))
+        )
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        valid = False
+    if not valid:
+        raise _bad_token()
+    return {name: {"S": value} for name, value in plain.items()}

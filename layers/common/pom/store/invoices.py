@@ -1,0 +1,198 @@
+"""Invoices in DynamoDB, with the ledger: every balance movement is written here, atomically with
+the invoice change that causes it (keys: ``pom.store.keys``).
+
+Costs: upload one conditional PutItem; a GET one GetItem; a list page one Query; a change (a
+match, an unmatch, a credit memo, approval) one TransactWriteItems: the invoice (version
+condition), each PO's balances (rev condition), the ledger and audit entries and alerts due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pom.domain.audit import Actor
+from pom.domain.invoices import Invoice
+from pom.domain.ledger import PurchaseOrderMovement
+from pom.store import keys
+from pom.store.audit import audit_writes
+from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
+from pom.store.outbox import notice_due
+from pom.store.ports import InvoiceChanged, Page, PurchaseOrderChanged, StaleWrite
+from pom.store.purchase_orders import po_from
+
+
+def _invoice_item(invoice: Invoice) -> dict[str, Any]:
+    created = f"{invoice.createdAt}#{invoice.invoiceId}"
+    document: dict[str, Any] = {
+        **invoice.model_dump(mode="python"),
+        "PK": keys.account_pk(invoice.accountId),
+        "SK": f"INV#{invoice.invoiceId}",
+        "entity": "INVOICE",
+        "GSI1PK": keys.invoice_list_partition(invoice.accountId),
+        "GSI1SK": created,
+        "GSI2PK": keys.invoice_list_partition(invoice.accountId, invoice.matchStatus),
+        "GSI2SK": created,
+    }
+    if invoice.match is not None:
+        document["GSI3PK"] = keys.po_invoices_partition(invoice.accountId, invoice.match.poId)
+        document["GSI3SK"] = created
+    return to_item(document)
+
+
+def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
+    return Invoice.model_validate(from_item(item)) if item else None
+
+
+def _balance_update(change: PurchaseOrderMovement) -> Write:
+    """One UpdateItem moving the line items' invoiced amounts (and periods), conditioned on the
+    PO's rev as read; ``updatedAt`` and ``version`` stay (a balance movement is not a user's change)."""
+    po = change.po
+    names = {"#li": "lineItems", "#inv": "invoiced", "#count": "matchCount", "#rev": "rev"}
+    values: dict[str, Any] = {":rev": {"N": str(po.rev)}, ":one": {"N": "1"}, ":zero": {"N": "0"}}
+    sets = ["#rev = #rev + :one"]
+    totals: dict[int, tuple[Any, int]] = {}
+    periods: dict[tuple[int, str], Any] = {}
+    positions = {item.lineItemId: index for index, item in enumerate(po.lineItems)}
+    for movement in change.movements:
+        index = positions[movement.line_item_id]
+        amount, matches = totals.get(index, (0, 0))
+        totals[index] = (amount + movement.amount, matches + movement.matches)
+        if movement.month:
+            periods[(index, movement.month)] = periods.get((index, movement.month), 0) + movement.amount
+    for index, (amount, matches) in sorted(totals.items()):
+        values[f":a{index}"] = {"N": str(amount)}
+        values[f":c{index}"] = {"N": str(matches)}
+        sets.append(f"#li[{index}].#inv = #li[{index}].#inv + :a{index}")
+        sets.append(f"#li[{index}].#count = #li[{index}].#count + :c{index}")
+    for number, ((index, month), amount) in enumerate(sorted(periods.items())):
+        names["#periods"] = "periodInvoiced"
+        names[f"#m{number}"] = month
+        values[f":p{number}"] = {"N": str(amount)}
+        path = f"#li[{index}].#periods.#m{number}"
+        sets.append(f"{path} = if_not_exists({path}, :zero) + :p{number}")
+    return Write(
+        {
+            "Update": {
+                "Key": keys.po_key(po.accountId, po.poId),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": "#rev = :rev",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        tag=("po", po.poId),
+    )
+
+
+def _ledger_write(invoice: Invoice, change: PurchaseOrderMovement) -> Write:
+    """The movement's immutable ledger entry; its key comes from the invoice and its movement
+    number, so a retried or duplicated write can never record it twice."""
+    po = change.po
+    item = {
+        "PK": keys.ledger_pk(po.accountId, po.poId),
+        "SK": keys.ledger_sk(invoice.invoiceId, invoice.movements),
+        "entity": "LEDGER",
+        "invoiceId": invoice.invoiceId,
+        "at": invoice.updatedAt,
+        "entries": [
+            {"lineItemId": m.line_item_id, "month": m.month, "amount": m.amount} for m in change.movements if m.amount
+        ],
+        **(change.ledger or {}),
+    }
+    return Write({"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}})
+
+
+class DynamoInvoiceStore:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def create(self, invoice: Invoice) -> Invoice | None:
+        """Writes a new invoice; if its id exists, writes nothing and returns the existing one."""
+        created, existing = self.table.write_if(
+            "put_item",
+            Item=_invoice_item(invoice),
+            ConditionExpression="attribute_not_exists(PK)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+        return None if created else _invoice_from(existing)
+
+    def get(self, account_id: str, invoice_id: str) -> Invoice | None:
+        return _invoice_from(self.table.get(keys.invoice_key(account_id, invoice_id)))
+
+    def list(
+        self, account_id: str, limit: int, token: str | None, *, match_status: str | None = None,
+        approval_status: str | None = None, po_id: str | None = None,
+    ) -> Page:  # fmt: skip
+        """Newest first, from the index keyed by the most selective filter given (PO, then match status)."""
+        if po_id is not None:
+            index, partition = "GSI3", keys.po_invoices_partition(account_id, po_id)
+        elif match_status is not None:
+            index, partition = "GSI2", keys.invoice_list_partition(account_id, match_status)
+        else:
+            index, partition = "GSI1", keys.invoice_list_partition(account_id)
+        filters = {"approvalStatus": approval_status} if approval_status else {}
+        if po_id is not None and match_status is not None:
+            filters["matchStatus"] = match_status
+        page = self.table.page(account_id, index, partition, limit, token, filters=filters)
+        return Page([Invoice.model_validate(item) for item in page.items], page.next_token)
+
+    def save_change(
+        self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,
+        *, also: Sequence[tuple[Invoice, int]] = (),
+    ) -> None:  # fmt: skip
+        """One transaction: the invoice (if still at ``expected_version``), each PO's balances (if
+        still at the rev read), their ledger and audit entries and alerts due, and ``also`` other
+        invoices (a credit memo's original). A failed condition says which item moved and how it
+        stands now (ReturnValuesOnConditionCheckFailure), so the caller re-decides without a re-read."""
+        writes = [
+            Write(
+                {
+                    "Put": {
+                        "Item": _invoice_item(record),
+                        "ConditionExpression": "#version = :version",
+                        "ExpressionAttributeNames": {"#version": "version"},
+                        "ExpressionAttributeValues": {":version": {"N": str(version)}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                tag=("invoice", record.invoiceId),
+            )
+            for record, version in ((invoice, expected_version), *also)
+        ]
+        writes += [_balance_update(change) for change in changes]
+        for change in changes:
+            writes += audit_writes((change.po.accountId, change.po.poId), actor, invoice.updatedAt, change.events)
+            if change.ledger is not None:
+                writes.append(_ledger_write(invoice, change))
+            writes += [notice_due(notice) for notice in change.notices]
+        try:
+            self.table.transact(writes)
+        except Cancelled as cancelled:
+            for (kind, identifier), item in cancelled.failed.items():  # type: ignore[misc]
+                if kind == "invoice":
+                    raise InvoiceChanged(_invoice_from(item)) from None
+                raise PurchaseOrderChanged(identifier, po_from(item)) from None
+            raise StaleWrite(invoice.invoiceId) from None
+
+    def touch_pending(self, account_id: str, invoice_id: str, at: str) -> bool:
+        """Writes ``replayedAt`` on an invoice that is still PENDING, so the stream delivers it to the
+        matcher again (a replay); False if it is no longer pending (or gone)."""
+        touched, _ = self.table.write_if(
+            "update_item",
+            Key=keys.invoice_key(account_id, invoice_id),
+            UpdateExpression="SET replayedAt = :at",
+            ConditionExpression="matchStatus = :pending",
+            ExpressionAttributeValues={":at": {"S": at}, ":pending": {"S": "PENDING"}},
+        )
+        return touched
+
+    def ledger_entries(self, account_id: str, po_id: str) -> list[dict[str, Any]]:
+        """Every ledger entry of a PO (for reconciliation and tests)."""
+        items = self.table.query_all(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.ledger_pk(account_id, po_id)}},
+            ConsistentRead=True,
+        )
+        return [from_item(item) for item in items]

@@ -1,0 +1,126 @@
+"""The single table's key layout, in one place (every read is a GetItem or a Query, never a Scan).
+
+- purchase order: PK ``ACCT#<acct>``, SK ``PO#<poId>``; GSI1 ``ACCT#<acct>#PO`` / ``<updatedAt>#<poId>``
+  (list, newest first); GSI2 ``ACCT#<acct>#PO#<status>`` / same sort key (list by status, reads only matches).
+- settings: PK ``ACCT#<acct>``, SK ``SETTINGS``.
+- audit entry: PK ``ACCT#<acct>#POHIST#<poId>``, SK ``<at>#<n>#<random>``.
+- bill-from pointer (one per entity of an ACTIVE PO, written with the PO): PK ``ACCT#<acct>#BILLFROM#<entity>``,
+  SK ``<expirationMonth>#<poId>``: the matcher reads only POs that can take an invoice from that entity.
+- invoice: PK ``ACCT#<acct>``, SK ``INV#<invoiceId>``; GSI1 ``ACCT#<acct>#INV`` (all), GSI2
+  ``ACCT#<acct>#INV#<matchStatus>``, GSI3 ``ACCT#<acct>#POINV#<poId>`` (matched to that PO), each by creation.
+- ledger entry (one per balance movement, immutable): PK ``ACCT#<acct>#LEDGER#<poId>``, SK ``<invoiceId>#<n>``.
+- invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key and version>``; GSI1/GSI2 by status, by arrival.
+- notice (e-mail, at most one per key): PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>``,
+  ``NOTICE#PO_EXPIRING#<expirationMonth>#<days>#<poId>`` or ``NOTICE#PO_EXPIRED#<expirationMonth>#<poId>``;
+  it keeps the message rendered when it fell due, and ``sentAt`` once SES accepted it.
+- schedule (GSI4, keys only, sparse): ``SCHEDULE#<shard of acct>`` / ``<when>#<acct>#<SK>`` on what the
+  scheduled job must look at from ``when`` on: each ACTIVE or SUSPENDED PO (its next expiry check),
+  each notice not yet sent (the outbox), and the settings after a change of ``expiryNoticeDays``.
+  A run reads only what is due: one Query per shard, ``GSI4SK < now``. The shards spread the writes of
+  all accounts over a few partitions.
+
+Keys end with the user-chosen id, so no two ids share a key. The audit trail has a partition of
+its own per PO: a PO id may contain ``#``, so a prefix query on a shared partition could mix two
+POs' entries; a whole partition cannot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pom.domain.notices import Notice
+
+SCHEDULE_SHARDS = 4
+Key = dict[str, Any]
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCT#{account_id}"
+
+
+def key(pk: str, sk: str) -> Key:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def po_key(account_id: str, po_id: str) -> Key:
+    return key(account_pk(account_id), f"PO#{po_id}")
+
+
+def po_index_keys(account_id: str, po_id: str, status: str, updated_at: str) -> dict[str, str]:
+    recency = f"{updated_at}#{po_id}"
+    return {
+        "GSI1PK": po_list_partition(account_id),
+        "GSI1SK": recency,
+        "GSI2PK": po_list_partition(account_id, status),
+        "GSI2SK": recency,
+    }
+
+
+def po_list_partition(account_id: str, status: str | None = None) -> str:
+    return f"ACCT#{account_id}#PO" + (f"#{status}" if status else "")
+
+
+def history_pk(account_id: str, po_id: str) -> str:
+    return f"ACCT#{account_id}#POHIST#{po_id}"
+
+
+def pointer_pk(account_id: str, entity: str) -> str:
+    return f"ACCT#{account_id}#BILLFROM#{entity}"
+
+
+def pointer_sk(expiration_month: str, po_id: str) -> str:
+    return f"{expiration_month}#{po_id}"
+
+
+def settings_key(account_id: str) -> Key:
+    return key(account_pk(account_id), "SETTINGS")
+
+
+def invoice_key(account_id: str, invoice_id: str) -> Key:
+    return key(account_pk(account_id), f"INV#{invoice_id}")
+
+
+def invoice_list_partition(account_id: str, match_status: str | None = None) -> str:
+    return f"ACCT#{account_id}#INV" + (f"#{match_status}" if match_status else "")
+
+
+def po_invoices_partition(account_id: str, po_id: str) -> str:
+    return f"ACCT#{account_id}#POINV#{po_id}"
+
+
+def ledger_pk(account_id: str, po_id: str) -> str:
+    return f"ACCT#{account_id}#LEDGER#{po_id}"
+
+
+def ledger_sk(invoice_id: str, movement: int) -> str:
+    return f"{invoice_id}#{movement:06d}"
+
+
+def upload_sk(object_key: str, version: str) -> str:
+    return "UPLOAD#" + hashlib.sha256(f"{object_key}#{version}".encode()).hexdigest()
+
+
+def upload_list_partition(account_id: str, status: str | None = None) -> str:
+    return f"ACCT#{account_id}#UPLOAD" + (f"#{status}" if status else "")
+
+
+def notice_sk(notice: Notice) -> str:
+    if notice.kind == "BALANCE_ALERT":
+        return f"NOTICE#BALANCE_ALERT#{notice.threshold:03d}#{notice.po_id}"
+    if notice.kind == "PO_EXPIRING":
+        return f"NOTICE#PO_EXPIRING#{notice.expiration_month}#{notice.threshold:03d}#{notice.po_id}"
+    return f"NOTICE#{notice.kind}#{notice.expiration_month}#{notice.po_id}"
+
+
+def notice_key(notice: Notice) -> tuple[str, str]:
+    return account_pk(notice.account_id), notice_sk(notice)
+
+
+def schedule_keys(account_id: str, at: str, sk: str) -> dict[str, str]:
+    shard = int(hashlib.sha256(account_id.encode()).hexdigest()[:8], 16) % SCHEDULE_SHARDS
+    return {"GSI4PK": schedule_partition(shard), "GSI4SK": f"{at}#{account_id}#{sk}"}
+
+
+def schedule_partition(shard: int) -> str:
+    return f"SCHEDULE#{shard}"

@@ -1,0 +1,199 @@
+"""Purchase orders in DynamoDB, with their bill-from pointers and audit trail (keys: ``pom.store.keys``).
+
+Costs: a GET is one GetItem; a list page one Query reading only the page's items; create one
+TransactWriteItems (the PO, its audit entry, its pointers and a check that the settings it copied
+are current); every other change one TransactWriteItems conditioned on the PO's ``rev``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pom.core import jsonio
+from pom.core.months import iso_timestamp
+from pom.domain.audit import Actor, AuditEvent
+from pom.domain.notices import Notice, first_check
+from pom.domain.purchase_orders import OPEN_STATUSES, PurchaseOrder
+from pom.store import keys
+from pom.store.audit import audit_writes
+from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
+from pom.store.outbox import notice_due
+from pom.store.ports import AlreadyExists, Page, SettingsChanged, StaleWrite, VersionedSettings
+from pom.store.settings import versioned_settings
+
+
+def po_item(po: PurchaseOrder) -> dict[str, Any]:
+    document = {
+        **po.model_dump(mode="python"),
+        "PK": keys.account_pk(po.accountId),
+        "SK": f"PO#{po.poId}",
+        "entity": "PO",
+        **keys.po_index_keys(po.accountId, po.poId, po.status, po.updatedAt),
+    }
+    if po.status in OPEN_STATUSES:
+        # Any write may change what the job must do (expiration month, contacts, status): it looks
+        # again from the earliest moment any notice setting could make a notice due.
+        first = iso_timestamp(first_check(po.expirationMonth))
+        document.update(keys.schedule_keys(po.accountId, first, f"PO#{po.poId}"))
+    return to_item(document)
+
+
+def po_from(item: dict[str, Any] | None) -> PurchaseOrder | None:
+    return PurchaseOrder.model_validate(from_item(item)) if item else None
+
+
+def _pointer_keys(po: PurchaseOrder | None) -> set[tuple[str, str]]:
+    """The bill-from pointers a PO in this state has: one per entity while it is ACTIVE."""
+    if po is None or po.status != "ACTIVE":
+        return set()
+    return {
+        (keys.pointer_pk(po.accountId, entity), keys.pointer_sk(po.expirationMonth, po.poId)) for entity in po.billFrom
+    }
+
+
+def pointer_writes(before: PurchaseOrder | None, after: PurchaseOrder | None) -> list[Write]:
+    """Transaction items that move the pointers from ``before``'s set to ``after``'s."""
+    old, new = _pointer_keys(before), _pointer_keys(after)
+    writes = [Write({"Delete": {"Key": keys.key(pk, sk)}}) for pk, sk in sorted(old - new)]
+    for pk, sk in sorted(new - old):
+        assert after is not None  # noqa: S101 - new pointers come from a PO that exists
+        item = {"PK": pk, "SK": sk, "entity": "BILLFROM", "poId": after.poId, "effectiveMonth": after.effectiveMonth}
+        writes.append(Write({"Put": {"Item": to_item(item)}}))
+    return writes
+
+
+def _rev_condition(po: PurchaseOrder) -> dict[str, Any]:
+    return {
+        "ConditionExpression": "#rev = :rev",
+        "ExpressionAttributeNames": {"#rev": "rev"},
+        "ExpressionAttributeValues": {":rev": {"N": str(po.rev)}},
+    }
+
+
+class DynamoPurchaseOrderStore:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def get(self, account_id: str, po_id: str) -> PurchaseOrder | None:
+        return po_from(self.table.get(keys.po_key(account_id, po_id)))
+
+    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
+        """Newest ``updatedAt`` first; with a status, from the index keyed by it (reads only matches)."""
+        index = "GSI2" if status else "GSI1"
+        page = self.table.page(account_id, index, keys.po_list_partition(account_id, status), limit, token)
+        return Page([PurchaseOrder.model_validate(item) for item in page.items], page.next_token)
+
+    def create(
+        self, po: PurchaseOrder, actor: Actor, events: Sequence[AuditEvent], settings_version: int | None
+    ) -> None:
+        settings_check: dict[str, Any] = {"Key": keys.settings_key(po.accountId)}
+        if settings_version is None:
+            settings_check["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            settings_check["ConditionExpression"] = "#version = :version"
+            settings_check["ExpressionAttributeNames"] = {"#version": "version"}
+            settings_check["ExpressionAttributeValues"] = {":version": {"N": str(settings_version)}}
+        settings_check["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        writes = [
+            Write({"Put": {"Item": po_item(po), "ConditionExpression": "attribute_not_exists(PK)"}}, tag="po"),
+            Write({"ConditionCheck": settings_check}, tag="settings"),
+            *audit_writes((po.accountId, po.poId), actor, po.updatedAt, events),
+            *pointer_writes(None, po),
+        ]
+        try:
+            self.table.transact(writes)
+        except Cancelled as cancelled:
+            if "po" in cancelled.failed:
+                raise AlreadyExists(po.poId) from None
+            if "settings" in cancelled.failed:
+                raise SettingsChanged(versioned_settings(cancelled.item("settings"))) from None
+            raise StaleWrite(po.poId) from None
+
+    def import_many(self, pos: Sequence[PurchaseOrder], actor: Actor) -> None:
+        """Bulk load (a migration, a benchmark's seed): each PO with its pointers and a CREATED audit
+        entry. Not atomic per PO and it overwrites: re-run it to finish."""
+        items: list[dict[str, Any]] = []
+        for po in pos:
+            event = AuditEvent("CREATED", {"imported": True})
+            writes = [*audit_writes((po.accountId, po.poId), actor, po.updatedAt, [event]), *pointer_writes(None, po)]
+            items += [po_item(po), *(write.action["Put"]["Item"] for write in writes)]
+        self.table.batch_put(items)
+
+    def save(
+        self, before: PurchaseOrder, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent],
+        *, notices: Sequence[Notice] = (),
+    ) -> None:  # fmt: skip
+        """Replaces the PO if nobody wrote it since ``before`` was read, with its audit entries, pointers
+        and the notices the change makes due."""
+        writes = [
+            Write({"Put": {"Item": po_item(po), **_rev_condition(before)}}),
+            *audit_writes((po.accountId, po.poId), actor, at, events),
+            *(notice_due(notice) for notice in notices),
+            *pointer_writes(before, po),
+        ]
+        self._transact(writes, po.poId)
+
+    def delete(self, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]) -> None:
+        writes = [
+            Write({"Delete": {"Key": keys.po_key(po.accountId, po.poId), **_rev_condition(po)}}),
+            *audit_writes((po.accountId, po.poId), actor, at, events),
+            *pointer_writes(po, None),
+        ]
+        self._transact(writes, po.poId)
+
+    def _transact(self, writes: list[Write], po_id: str) -> None:
+        try:
+            self.table.transact(writes)
+        except Cancelled:
+            raise StaleWrite(po_id) from None
+
+    def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
+        page = self.table.page(account_id, None, keys.history_pk(account_id, po_id), limit, token)
+        entries = [
+            {
+                "at": document["at"][:19] + "Z",
+                "actor": document["actor"],
+                "action": document["action"],
+                "details": jsonio.loads(document["details"]),
+            }
+            for document in page.items
+        ]
+        return Page(entries, page.next_token)
+
+    # --- what the matcher reads -----------------------------------------------------------------
+
+    def candidate_ids(self, account_id: str, entity: str, month: str) -> list[str]:
+        """ACTIVE POs naming ``entity`` whose expiration month is not before ``month`` (one Query)."""
+        items = self.table.query_all(
+            KeyConditionExpression="PK = :pk AND SK >= :month",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.pointer_pk(account_id, entity)},
+                ":month": {"S": month},
+                ":effective": {"S": month},
+            },
+            # Only the pointers' own attributes are read; a PO not yet in effect is dropped here.
+            FilterExpression="effectiveMonth <= :effective",
+            ProjectionExpression="poId",
+            ConsistentRead=True,
+        )
+        return [item["poId"]["S"] for item in items]
+
+    def with_settings(self, account_id: str, po_ids: Sequence[str]) -> tuple[VersionedSettings, list[PurchaseOrder]]:
+        """The account's settings and these POs, strongly consistent, in one BatchGetItem (per 100)."""
+        wanted = [keys.settings_key(account_id), *(keys.po_key(account_id, po_id) for po_id in dict.fromkeys(po_ids))]
+        items = self.table.batch_get(wanted)
+        settings_item = next((item for item in items if item["SK"]["S"] == "SETTINGS"), None)
+        pos = [PurchaseOrder.model_validate(from_item(item)) for item in items if item["SK"]["S"].startswith("PO#")]
+        return versioned_settings(settings_item), pos
+
+    def active(self, account_id: str) -> list[PurchaseOrder]:
+        """Every ACTIVE PO of the account: read only to tell why an invoice found no PO at all."""
+        pos: list[PurchaseOrder] = []
+        token = None
+        while True:
+            page = self.list(account_id, "ACTIVE", 100, token)
+            pos += page.items
+            token = page.next_token
+            if token is None:
+                return pos
