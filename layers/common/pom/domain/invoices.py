@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from pom.core.errors import Conflict, FieldError, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount
-from pom.domain.matching import Decision, InvoiceFacts, exceeds_beyond_tolerance
+from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
 from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings
 from pom.domain.purchase_orders import STORED, display_timestamp, precise_timestamp
 
@@ -269,14 +269,36 @@ def credit_withdrawn(original: Invoice, amount: Decimal, now: datetime) -> Invoi
 # --- approval -------------------------------------------------------------------------------------
 
 
-def exceeds_under(match: Match, matching: MatchingSettings) -> bool:
+def exceeds_under(match: Match, matching: MatchingSettings, account_currency: str) -> bool:
     """Whether the recorded figures exceed the balance beyond the tolerance of ``matching``."""
     if not match.debited:
         return False
     figures = match.lines or [
         MatchLine(lineNumber=0, lineItemId="", amount=match.amount, availableBalance=match.availableBalance)
     ]
-    return any(exceeds_beyond_tolerance(line.amount, line.availableBalance, matching) for line in figures)
+    return any(
+        not within_tolerance(
+            line.amount, line.availableBalance, matching, currency=match.poCurrency, account_currency=account_currency
+        )
+        for line in figures
+    )
+
+
+def line_item_mismatch_under(match: Match, matching: MatchingSettings, account_currency: str) -> bool:
+    """Whether the recorded match is a line-item mismatch under the tolerance of ``matching``. Matched
+    line by line, from each line's figures: a line debited from another line item than the one it
+    named always is; an exceeding line only beyond this tolerance. Otherwise (a match as a whole, or
+    in another currency, where no balance was compared) the recorded flag stands: it records names
+    (a line naming a line item the PO lacks or that does not take the invoice), which no setting changes."""
+    if match.lines is None or not match.debited:
+        return "LINE_ITEM_MISMATCH" in match.flags
+    return any(
+        line_mismatch(
+            line.poLineItemId, line.lineItemId, line.amount, line.availableBalance, matching,
+            currency=match.poCurrency, account_currency=account_currency,
+        )
+        for line in match.lines
+    )  # fmt: skip
 
 
 def submit(invoice: Invoice, settings: AccountSettings, now: datetime) -> Invoice:
@@ -288,23 +310,11 @@ def submit(invoice: Invoice, settings: AccountSettings, now: datetime) -> Invoic
     if rules.requirePurchaseOrder and invoice.matchStatus != "MATCHED":
         raise Conflict("requirePurchaseOrder: the invoice is not matched to a PO")
     if invoice.match is not None:
-        if rules.blockExceedingBalance and exceeds_under(invoice.match, rules):
+        if rules.blockExceedingBalance and exceeds_under(invoice.match, rules, settings.currency):
             raise Conflict("blockExceedingBalance: the invoice exceeds its PO line item's balance beyond the tolerance")
-        if rules.requireLineItemMatch and _has_line_item_mismatch(invoice.match, rules):
+        if rules.requireLineItemMatch and line_item_mismatch_under(invoice.match, rules, settings.currency):
             raise Conflict("requireLineItemMatch: the invoice carries LINE_ITEM_MISMATCH")
     return _changed(invoice, now, approvalStatus="SUBMITTED")
-
-
-def _has_line_item_mismatch(match: Match, rules: MatchingSettings) -> bool:
-    if "LINE_ITEM_MISMATCH" in match.flags:
-        return True
-    return any(
-        line.poLineItemId
-        and (
-            line.poLineItemId != line.lineItemId or exceeds_beyond_tolerance(line.amount, line.availableBalance, rules)
-        )
-        for line in match.lines or []
-    )
 
 
 def approve(invoice: Invoice, now: datetime) -> Invoice:

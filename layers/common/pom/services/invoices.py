@@ -245,11 +245,15 @@ class InvoiceService:
         rules = versioned.settings.matching
         available = available_balance(base, item, invoice.issue_month)
         same_currency = po.currency == invoice.currency
-        if rules.blockExceedingBalance and same_currency and not within_tolerance(invoice.subtotal, available, rules):
+        account_currency = versioned.settings.currency
+        within = within_tolerance(
+            invoice.subtotal, available, rules, currency=po.currency, account_currency=account_currency
+        )
+        if rules.blockExceedingBalance and same_currency and not within:
             raise Conflict("blockExceedingBalance: the invoice exceeds that line item's balance beyond the tolerance")
         month = invoice.issue_month if item.recurrence == "MONTHLY" else None
         debit = Debit(po.poId, item.lineItemId, invoice.subtotal, available, month)
-        flags = flags_for(invoice.facts(), po, [debit], rules)
+        flags = flags_for(invoice.facts(), po, [debit], rules, account_currency=account_currency)
         explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}
         after = invoices.matched(invoice, Decision(po, (debit,), flags, explanation=explanation), now, manual=True)
         debits = ledger.debits_of(after, po)

@@ -58,7 +58,9 @@ class MatcherService:
         settings, pos = self._candidates(invoice)
         diagnosed = invoice.poId is not None
         for _ in range(_ATTEMPTS):
-            decision = select(invoice.facts(), list(pos.values()), settings.matching)
+            decision = select(
+                invoice.facts(), list(pos.values()), settings.matching, account_currency=settings.currency
+            )
             if decision.unmatched_reason == "NO_ACTIVE_PO" and not diagnosed:
                 # Only POs naming the entity were read; whether any other PO is in effect tells
                 # NO_ACTIVE_PO from NO_BILL_FROM_MATCH. Read them on this (unmatched) path only.
