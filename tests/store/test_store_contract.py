@@ -40,12 +40,14 @@ from tests.conftest import AWS_INC, new_account
 from tests.fakes.memory_store import memory_stores
 from tests.store.builders import NOW, actor, body, created, later, matched, new_inv, new_po, saved, suspended
 
-FACTORIES: dict[str, Callable[[], Stores]] = {"memory": memory_stores}
+# Each builds fresh stores for one test; it gets the test's request to ask for what it needs
+# (DynamoDB stores: ``request.getfixturevalue("aws")``, the moto table).
+FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Stores]] = {"memory": lambda _: memory_stores()}
 
 
 @pytest.fixture(params=list(FACTORIES))
 def stores(request: pytest.FixtureRequest) -> Stores:
-    return FACTORIES[request.param]()
+    return FACTORIES[request.param](request)
 
 
 @pytest.fixture
@@ -395,7 +397,13 @@ def test_a_plan_does_not_apply_after_the_expiration_month_moved(stores: Stores, 
     saved(stores, po, replace_purchase_order(po, body(expirationMonth="2027-06"), later(1)))
     assert not stores.schedule.plan_next_check(scheduled, "2026-12-01T00:00:00Z", [])
     _, [moved] = stores.schedule.scheduled([(account, "PO-1")], [account])
-    assert stores.schedule.plan_next_check(moved, "2027-06-01T00:00:00Z", [])
+    # Planned to the very moment an edit back to 2026-12 restarts the checks from: the key read
+    # matches again, the month read does not.
+    assert stores.schedule.plan_next_check(moved, iso_timestamp(first_check("2026-12")), [])
+    _, [planned] = stores.schedule.scheduled([(account, "PO-1")], [account])
+    current = stores.purchase_orders.get(account, "PO-1")
+    saved(stores, current, replace_purchase_order(current, body(), later(2)))
+    assert not stores.schedule.plan_next_check(planned, "2026-12-01T00:00:00Z", [])
 
 
 def test_only_open_pos_are_scheduled(stores: Stores, account: str):
