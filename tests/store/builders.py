@@ -77,7 +77,7 @@ def new_inv(account: str, invoice_id: str = "INV-1", subtotal: str = "100.00", a
 
 def matched(invoice: Invoice, po: PurchaseOrder, at: datetime) -> tuple[Invoice, PurchaseOrderMovement]:
     """The invoice matched to ``po`` as the matcher decides it, and the PO's debit."""
-    decision = select(invoice.facts(), [po], AccountSettings().matching)
+    decision = select(invoice.facts(), [po], AccountSettings().matching, account_currency="USD")
     after = invoices.matched(invoice, decision, at)
     change = po_movement(
         po, debits_of(after, po), after, action="INVOICE_MATCHED", reason="MATCHED", alert_percents=[10]

@@ -36,13 +36,17 @@ from pom.store.ports import (
     Stores,
     VersionedSettings,
 )
+from pom.store.tables import dynamo_stores
 from tests.conftest import AWS_INC, new_account
 from tests.fakes.memory_store import memory_stores
 from tests.store.builders import NOW, actor, body, created, later, matched, new_inv, new_po, saved, suspended
 
 # Each builds fresh stores for one test; it gets the test's request to ask for what it needs
 # (DynamoDB stores: ``request.getfixturevalue("aws")``, the moto table).
-FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Stores]] = {"memory": lambda _: memory_stores()}
+FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Stores]] = {
+    "memory": lambda _: memory_stores(),
+    "dynamodb": lambda request: dynamo_stores(request.getfixturevalue("aws")["Table"]),
+}
 
 
 @pytest.fixture(params=list(FACTORIES))

@@ -49,8 +49,9 @@ class Write:
 
 
 class Cancelled(Exception):
-    """A transaction was cancelled: ``failed`` maps the tag of each item whose condition failed to
-    the item as it stands (None: it does not exist); empty when it lost to a concurrent transaction."""
+    """A transaction was cancelled: ``failed`` maps the tag of each tagged item whose condition failed
+    to the item as it stands (None: it does not exist); empty when it lost to a concurrent
+    transaction or only an untagged condition failed."""
 
     def __init__(self, failed: dict[Hashable, dict[str, Any] | None]):
         super().__init__(f"transaction cancelled: {sorted(map(str, failed)) or 'conflict'}")
@@ -104,7 +105,7 @@ class Table:
             failed = {
                 write.tag: reason.get("Item")
                 for write, reason in zip(writes, reasons, strict=False)
-                if reason.get("Code") == "ConditionalCheckFailed"
+                if reason.get("Code") == "ConditionalCheckFailed" and write.tag is not None
             }
             raise Cancelled(failed) from None
 

@@ -195,4 +195,4 @@ class DynamoInvoiceStore:
             ExpressionAttributeValues={":pk": {"S": keys.ledger_pk(account_id, po_id)}},
             ConsistentRead=True,
         )
-        return [from_item(item) for item in items]
+        return [{name: value for name, value in from_item(item).items() if name != "entity"} for item in items]

@@ -12,8 +12,8 @@ from pom.domain.audit import SYSTEM, Actor, AuditEvent
 from pom.domain.notices import Notice
 from pom.store import keys
 from pom.store.audit import audit_writes
-from pom.store.dynamo import Table, Write, from_item, to_item
-from pom.store.ports import Claim, NoticeKey
+from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
+from pom.store.ports import Claim, NoticeKey, StaleWrite
 
 
 def notice_due(notice: Notice) -> Write:
@@ -94,12 +94,15 @@ class DynamoOutboxStore:
         expression = "REMOVE claimedAt SET lastError = :error"
         if give_up:
             expression = "REMOVE claimedAt, GSI4PK, GSI4SK SET lastError = :error, failedAt = :claimed"
-        self.table.update(
+        released, _ = self.table.write_if(
+            "update_item",
             Key=keys.key(*key),
             UpdateExpression=expression,
             ConditionExpression="claimedAt = :claimed",
             ExpressionAttributeValues={":error": {"S": error[:1000]}, ":claimed": {"S": claimed_at}},
         )
+        if not released:
+            raise StaleWrite(key[1])
 
     def sent(self, notice: dict[str, Any], key: NoticeKey, sent_at: str, message_id: str) -> None:
         """Records that SES accepted the notice, with the PO's NOTIFIED audit entry, in one transaction."""
@@ -118,7 +121,10 @@ class DynamoOutboxStore:
             details["threshold"] = notice["threshold"]
         actor = Actor(notice["accountId"], SYSTEM)
         audit = audit_writes((notice["accountId"], notice["poId"]), actor, sent_at, [AuditEvent("NOTIFIED", details)])
-        self.table.transact([Write({"Update": update}), *audit])
+        try:
+            self.table.transact([Write({"Update": update}, tag="notice"), *audit])
+        except Cancelled:
+            raise StaleWrite(key[1]) from None
 
     def _leave_outbox(self, key: NoticeKey, condition: str, values: dict[str, Any], also: str = "") -> None:
         self.table.write_if(
