@@ -259,3 +259,16 @@ class FlakySes:
                 {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail"
             )
         return self.real.send_email(**kwargs)
+
+
+@pytest.fixture
+def own_table(aws: dict[str, str]) -> Iterator[str]:
+    """A table of the test's own (from the template), for seeding thousands of items without
+    putting them in the shared table's stream, which every later test's ``drain`` would read."""
+    from local_runner.template import create_table_arguments
+
+    name = f"own-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb")
+    client.create_table(**{**create_table_arguments("Table", name), "DeletionProtectionEnabled": False})
+    yield name
+    client.delete_table(TableName=name)

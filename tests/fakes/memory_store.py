@@ -486,14 +486,14 @@ class _Schedule(_Store):
         return ScheduledPurchaseOrder(_copy(self._table.pos[key]), self._table.checks.get(key))
 
     def plan_next_check(self, scheduled: ScheduledPurchaseOrder, next_check: str, notices: Sequence[Notice]) -> bool:
-        """Applies only if the PO's next check is still the one read and its expiration month the same."""
+        """Applies only if the PO's next check is still the one read and the PO was not written since."""
         with self._op("plan_next_check") as conflicted:
             key = (scheduled.po.accountId, scheduled.po.poId)
             current = self._table.pos.get(key)
             read = scheduled.check_key
             if conflicted or current is None or read is None or self._table.checks.get(key) != read:
                 return False
-            if current.expirationMonth != scheduled.po.expirationMonth:
+            if current.rev != scheduled.po.rev:
                 return False
             self._table.checks[key] = next_check
             for notice in notices:

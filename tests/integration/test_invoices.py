@@ -14,6 +14,7 @@ import pytest
 from bench.match_cost import measure
 from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
+from pom.store.tables import dynamo_stores
 from tests.conftest import (
     ApiClient,
     DynamoDBCalls,
@@ -278,11 +279,10 @@ def test_invoice_routes_are_tenant_isolated(client: ApiClient, other_client: Api
 # --- cost ---------------------------------------------------------------------------------------------
 
 
-def test_matcher_cost_is_three_requests_and_ignores_ineligible_pos(aws: dict[str, str], api_handler: Any):
-    import api_support
-
-    none, many = (measure(api_support.stores, count) for count in (0, 1000))
-    elsewhere = measure(api_support.stores, 1000, elsewhere=True)
+def test_matcher_cost_is_three_requests_and_ignores_ineligible_pos(own_table: str):
+    stores = dynamo_stores(own_table)
+    none, many = (measure(stores, count) for count in (0, 1000))
+    elsewhere = measure(stores, 1000, elsewhere=True)
     for run in (many, elsewhere):
         assert none["operations"] == run["operations"] == ["Query", "BatchGetItem", "TransactWriteItems"]
         assert none["outcome"] == run["outcome"] == "MATCHED"

@@ -50,6 +50,9 @@ class Match(BaseModel):
     lines: list[MatchLine] | None = None
     month: str
     poCurrency: str
+    # The PO incarnation matched (its createdAt): a PO id deleted and used again names a new PO,
+    # which nothing this match does later may move. None on records older than this field.
+    poCreatedAt: str | None = None
     debited: bool = True  # False on CURRENCY_MISMATCH: recorded, balance not moved
     manual: bool = False
     # What each PO line item was debited (it is what an unmatch credits back).
@@ -185,6 +188,7 @@ def match_record(decision: Decision, month: str, now: datetime, *, manual: bool 
         else None,
         month=month,
         poCurrency=decision.po.currency,
+        poCreatedAt=decision.po.createdAt,
         debited=decision.debited,
         manual=manual,
         debits=[MatchLine(lineNumber=0, lineItemId=item, amount=amount) for item, amount in per_item.items()],
@@ -243,6 +247,7 @@ def apply_credit_memo(
         matchedAt=precise_timestamp(now),
         month=original.match.month,
         poCurrency=original.match.poCurrency,
+        poCreatedAt=original.match.poCreatedAt,
         debits=[MatchLine(lineNumber=0, lineItemId=line_item_id, amount=credit) for line_item_id, credit in credits],
     )
     explanation = {

@@ -27,6 +27,15 @@ class LineItemMovement:
     matches: int  # +1 when an invoice is matched to the line item, -1 when unmatched, 0 for a credit memo
 
 
+def holds_on(invoice: Invoice, po: PurchaseOrder | None) -> bool:
+    """Whether ``invoice``'s match is on this very PO (not on a deleted one whose id was used again),
+    so that crediting it back moves this PO: the one check every later movement of a match makes."""
+    match = invoice.match
+    if po is None or match is None or match.poId != po.poId:
+        return False
+    return match.poCreatedAt in (None, po.createdAt)
+
+
 def _period(po: PurchaseOrder, line_item_id: str, month: str) -> str | None:
     item = po.line_item(line_item_id)
     return month if item is not None and item.recurrence == "MONTHLY" else None
@@ -75,6 +84,33 @@ def memo_reversal(memo: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
         LineItemMovement(credit.lineItemId, credit.amount, _period(po, credit.lineItemId, memo.match.month), 0)
         for credit in memo.match.debits
     ]
+
+
+def credit_refusal(memo: Invoice, original: Invoice | None, po: PurchaseOrder | None) -> tuple[str, str] | None:
+    """Why a credit memo credits nothing, as (unmatched reason, plain words), or None when it credits
+    ``po``: the original must be an invoice of the same currency and entity, holding on that PO."""
+    refusal = None
+    if original is None:
+        refusal = "NO_LINE_ITEM_MATCH", f"original invoice {memo.originalInvoiceId} not found"
+    elif original.documentType == "CREDIT_MEMO":
+        refusal = "PO_NOT_ELIGIBLE", "the original is itself a credit memo"
+    elif (memo.currency, memo.billingEntity) != (original.currency, original.billingEntity):
+        refusal = (
+            "ORIGINAL_MISMATCH",
+            (
+                f"the memo is in {memo.currency} from {memo.billingEntity!r}, the original in"
+                f" {original.currency} from {original.billingEntity!r}: a credit is never converted"
+            ),
+        )
+    elif original.match is None:
+        refusal = "NO_LINE_ITEM_MATCH", "the original invoice is not matched to a PO"
+    elif not original.match.debited:
+        refusal = "PO_NOT_ELIGIBLE", "the original invoice is not matched to a PO balance"
+    elif not holds_on(original, po):
+        refusal = "PO_NOT_ELIGIBLE", "the original invoice's PO was deleted"
+    elif creditable(original) <= 0:
+        refusal = "INSUFFICIENT_BALANCE", "the original invoice has been credited in full already"
+    return refusal
 
 
 def creditable(original: Invoice) -> Decimal:

@@ -108,8 +108,13 @@ class ExpiryJob:
                 notice = expiring_notice(purchase_order_view(po), po.accountId, step.notice_days, now)
             notices = [notice] if notice else []
             assert step.next_check is not None  # noqa: S101 - only an expired PO has no next check
-            if not self.schedule.plan_next_check(entry, iso_timestamp(step.next_check), notices):
-                return []  # a write moved the PO's schedule; it is due again under its own key
-            summary.noticesDue += len(notices)
-            return notices
+            if self.schedule.plan_next_check(entry, iso_timestamp(step.next_check), notices):
+                summary.noticesDue += len(notices)
+                return notices
+            # Written since it was read (a match, an edit of its contacts or months): the notice
+            # was rendered from a stale PO. Decide again on the PO as it is now.
+            _, fresh = self.schedule.scheduled([(po.accountId, po.poId)], [])
+            if not fresh or fresh[0].po.status not in OPEN_STATUSES:
+                return []
+            entry = fresh[0]
         return []

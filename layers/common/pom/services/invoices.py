@@ -23,7 +23,15 @@ from pom.domain import invoices, ledger
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
-from pom.domain.matching import Debit, Decision, available_balance, flags_for, within_tolerance
+from pom.domain.matching import (
+    Debit,
+    Decision,
+    available_balance,
+    flags_for,
+    line_item_refusal,
+    po_refusal,
+    within_tolerance,
+)
 from pom.domain.models import InvoiceDocument, ManualMatch
 from pom.store.ports import (
     InvoiceChanged,
@@ -186,10 +194,11 @@ class InvoiceService:
         raise Conflict(f"invoice {invoice_id!r} kept changing: retry")
 
     def _credited_back(self, before: Invoice, after: Invoice) -> InvoiceWrite:
-        """The credit that undoes ``before``'s match (nothing to move if its PO was deleted)."""
+        """The credit that undoes ``before``'s match (nothing to move if its PO was deleted, even if
+        its id names a new PO now)."""
         assert before.match is not None  # noqa: S101
         po = self.purchase_orders.get(before.accountId, before.match.poId)
-        if po is None:
+        if po is None or not ledger.holds_on(before, po):
             return InvoiceWrite(after)
         credits = ledger.credits_of(before, po)
         reason = after.unmatchedReason or "UNMATCHED"
@@ -199,13 +208,16 @@ class InvoiceService:
 
     def _memo_reversed(self, memo: Invoice, after: Invoice, now: datetime) -> InvoiceWrite:
         """A rejected credit memo gives its credit back: the line items it credited are debited
-        again and its original holds that much again."""
+        again and its original holds that much again. Once the original itself no longer holds on
+        that PO (rejected, unmatched, its PO deleted), its credit back already left the memo's part
+        out, so nothing moves."""
         assert memo.match is not None  # noqa: S101
         assert memo.originalInvoiceId is not None  # noqa: S101
         original = self.invoices.get(memo.accountId, memo.originalInvoiceId)
         po = self.purchase_orders.get(memo.accountId, memo.match.poId)
-        if original is None or po is None:
+        if original is None or not (ledger.holds_on(memo, po) and ledger.holds_on(original, po)):
             return InvoiceWrite(after)
+        assert po is not None  # noqa: S101 - holds_on says so
         movements = ledger.memo_reversal(memo, po)
         change = po_movement(
             po, movements, after, action="INVOICE_UNMATCHED", reason="CREDIT_MEMO_REJECTED", alert_percents=[]
@@ -236,9 +248,10 @@ class InvoiceService:
         item = po.line_item(target.lineItemId)
         if item is None:
             raise ValidationFailed([FieldError(("body", "lineItemId"), f"PO {po.poId!r} has no such line item")])
-        if po.status != "ACTIVE":
-            raise Conflict(f"PO {po.poId!r} is {po.status}: only an ACTIVE PO takes invoices")
-        old_po = pos.get(old.poId) if old is not None else None
+        refusal = po_refusal(po, invoice.facts()) or line_item_refusal(item, invoice.invoiceType, invoice.issue_month)
+        if refusal is not None:
+            raise Conflict(f"PO {po.poId!r} line item {item.lineItemId!r} cannot take the invoice: {refusal}")
+        old_po = pos.get(old.poId) if old is not None and ledger.holds_on(invoice, pos.get(old.poId)) else None
         credits = ledger.credits_of(invoice, old_po) if old is not None and old_po is not None else []
         same_po = old_po is not None and old_po.poId == po.poId
         base = ledger.apply(po, credits) if same_po else po

@@ -9,6 +9,8 @@ A PO that moved meanwhile comes back with the failed condition and the choice is
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,9 +22,14 @@ from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import select
 from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import PurchaseOrder
-from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, PurchaseOrderStore
+from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, PurchaseOrderStore, StaleWrite
 
 _ATTEMPTS = 8
+
+
+def _pause() -> None:
+    """A short random pause before trying again, so that two contenders do not collide again."""
+    time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - jitter, not a secret
 
 
 class MatchContention(Exception):
@@ -94,6 +101,9 @@ class MatcherService:
                     return "already-processed"
                 invoice = changed.current
                 continue
+            except StaleWrite:  # lost to a concurrent transaction on the same items: try again shortly
+                _pause()
+                continue
             return after.matchStatus
         raise MatchContention(invoice.invoiceId)
 
@@ -109,7 +119,8 @@ class MatcherService:
                 if current is not None and current.invoiceId == memo.invoiceId and current.matchStatus != "PENDING":
                     return "already-processed"
                 continue  # the original moved (another memo, an unmatch): plan again from fresh reads
-            except PurchaseOrderChanged:
+            except (PurchaseOrderChanged, StaleWrite):
+                _pause()
                 continue
             return after.matchStatus
         raise MatchContention(memo.invoiceId)
@@ -122,7 +133,8 @@ class MatcherService:
         po = None
         if original is not None and original.match is not None:
             po = self.purchase_orders.get(memo.accountId, original.match.poId)
-        refusal = self._credit_refusal(memo, original, po)
+            po = po if ledger.holds_on(original, po) else None
+        refusal = ledger.credit_refusal(memo, original, po)
         if refusal is not None:
             reason, why = refusal
             return invoices.unmatched(memo, reason, now, {"creditMemo": {"reason": why}}), [], []
@@ -134,20 +146,6 @@ class MatcherService:
         after, original_after = invoices.apply_credit_memo(memo, original, credits, now)
         change = po_movement(po, movements, after, action="INVOICE_MATCHED", reason="CREDIT_MEMO", alert_percents=[])
         return after, [change], [(original_after, original.version)]
-
-    @staticmethod
-    def _credit_refusal(memo: Invoice, original: Invoice | None, po: PurchaseOrder | None) -> tuple[str, str] | None:
-        if original is None:
-            return "NO_LINE_ITEM_MATCH", f"original invoice {memo.originalInvoiceId} not found"
-        if original.documentType == "CREDIT_MEMO":
-            return "PO_NOT_ELIGIBLE", "the original is itself a credit memo"
-        if original.match is None or not original.match.debited:
-            return "PO_NOT_ELIGIBLE", "the original invoice is not matched to a PO balance"
-        if po is None:
-            return "PO_NOT_ELIGIBLE", "the original invoice's PO was deleted"
-        if ledger.creditable(original) <= 0:
-            return "INSUFFICIENT_BALANCE", "the original invoice has been credited in full already"
-        return None
 
     def _actor(self, invoice: Invoice) -> Actor:
         return Actor(account_id=invoice.accountId, name=SYSTEM)

@@ -43,22 +43,26 @@ def po_from(item: dict[str, Any] | None) -> PurchaseOrder | None:
     return PurchaseOrder.model_validate(from_item(item)) if item else None
 
 
-def _pointer_keys(po: PurchaseOrder | None) -> set[tuple[str, str]]:
-    """The bill-from pointers a PO in this state has: one per entity while it is ACTIVE."""
+def _pointers(po: PurchaseOrder | None) -> set[tuple[str, str, str]]:
+    """The bill-from pointers a PO in this state has, one per entity while it is ACTIVE, with the
+    effective month they hold: a move of either month rewrites them."""
     if po is None or po.status != "ACTIVE":
         return set()
-    return {
-        (keys.pointer_pk(po.accountId, entity), keys.pointer_sk(po.expirationMonth, po.poId)) for entity in po.billFrom
-    }
+    sk = keys.pointer_sk(po.expirationMonth, po.poId)
+    return {(keys.pointer_pk(po.accountId, entity), sk, po.effectiveMonth) for entity in po.billFrom}
 
 
 def pointer_writes(before: PurchaseOrder | None, after: PurchaseOrder | None) -> list[Write]:
-    """Transaction items that move the pointers from ``before``'s set to ``after``'s."""
-    old, new = _pointer_keys(before), _pointer_keys(after)
-    writes = [Write({"Delete": {"Key": keys.key(pk, sk)}}) for pk, sk in sorted(old - new)]
-    for pk, sk in sorted(new - old):
+    """Transaction items that move the pointers from ``before``'s set to ``after``'s (a pointer whose
+    key stays and whose effective month changes is put again, not deleted)."""
+    old, new = _pointers(before), _pointers(after)
+    kept_keys = {(pk, sk) for pk, sk, _ in new}
+    writes = [
+        Write({"Delete": {"Key": keys.key(pk, sk)}}) for pk, sk, _ in sorted(old - new) if (pk, sk) not in kept_keys
+    ]
+    for pk, sk, effective in sorted(new - old):
         assert after is not None  # noqa: S101 - new pointers come from a PO that exists
-        item = {"PK": pk, "SK": sk, "entity": "BILLFROM", "poId": after.poId, "effectiveMonth": after.effectiveMonth}
+        item = {"PK": pk, "SK": sk, "entity": "BILLFROM", "poId": after.poId, "effectiveMonth": effective}
         writes.append(Write({"Put": {"Item": to_item(item)}}))
     return writes
 

@@ -74,17 +74,19 @@ class DynamoScheduleStore:
         ]
 
     def plan_next_check(self, scheduled: ScheduledPurchaseOrder, next_check: str, notices: Sequence[Notice]) -> bool:
-        """Moves the PO's next expiry check and records the notices now due, in one write, unless a
-        write moved the PO's schedule since it was read (that write's own key stands)."""
+        """Moves the PO's next expiry check and records the notices now due, in one write, unless the
+        PO was written since it was read (any write: its contacts or months may have changed, and
+        the notices were rendered from what was read)."""
         po = scheduled.po
         update: dict[str, Any] = {
             "Key": keys.po_key(po.accountId, po.poId),
             "UpdateExpression": "SET GSI4SK = :next",
-            "ConditionExpression": "GSI4SK = :read AND expirationMonth = :month",
+            "ConditionExpression": "GSI4SK = :read AND #rev = :rev",
+            "ExpressionAttributeNames": {"#rev": "rev"},
             "ExpressionAttributeValues": {
                 ":next": {"S": keys.schedule_keys(po.accountId, next_check, f"PO#{po.poId}")["GSI4SK"]},
                 ":read": {"S": scheduled.check_key or ""},
-                ":month": {"S": po.expirationMonth},
+                ":rev": {"N": str(po.rev)},
             },
         }
         if not notices:
