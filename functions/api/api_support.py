@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from pom.adapters.documents import DocumentStore
 from pom.core import jsonio
-from pom.core.config import load_config
+from pom.core.config import ApiConfig, read_config
 from pom.core.errors import NotFound, ServiceError, Unauthorized
 from pom.domain.invoices import Invoice, invoice_view
 from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
@@ -20,7 +20,7 @@ from pom.services.invoices import InvoiceService
 from pom.services.purchase_orders import PurchaseOrderService
 from pom.store.repository import Actor, Repository
 
-config = load_config()
+config = read_config(ApiConfig)
 repository = Repository(config.table_name)
 service = PurchaseOrderService(repository)
 invoice_service = InvoiceService(repository, DocumentStore(config.invoice_bucket))
