@@ -58,7 +58,7 @@ class RecordingEnvironment(Mapping[str, str]):
 @pytest.mark.parametrize("config", list(NEEDS), ids=lambda config: config.__name__)
 def test_each_config_reads_only_its_variables(config: type):
     environment = RecordingEnvironment({**GOOD, "PYDANTIC_DISABLE_PLUGINS": "true"})
-    read_config(config, environment)
+    assert type(read_config(config, environment)) is config
     assert environment.read == NEEDS[config]
 
 
