@@ -8,14 +8,12 @@ naming each field) and the routes call the service.
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 import invoice_routes
 import purchase_order_routes
 import settings_routes
 from api_support import actor_of, config, error_response, raw_error_response
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
@@ -23,11 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.core import jsonio
 from pom.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
+from pom.core.observability import logger, metrics
 
-# Most requests record no business metric; Powertools would warn about it on every one of them.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
-logger = Logger()
-metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, json_body_deserializer=jsonio.loads)
 app.include_router(purchase_order_routes.router)
 app.include_router(settings_routes.router)

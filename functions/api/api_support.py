@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from pom.adapters.documents import DocumentStore
 from pom.core import jsonio
-from pom.core.config import load_config
+from pom.core.config import ApiConfig, read_config
 from pom.core.errors import NotFound, ServiceError, Unauthorized
 from pom.domain.audit import Actor
 from pom.domain.invoices import Invoice, invoice_view
@@ -21,7 +21,7 @@ from pom.services.invoices import InvoiceService
 from pom.services.purchase_orders import PurchaseOrderService
 from pom.store.tables import dynamo_stores
 
-config = load_config()
+config = read_config(ApiConfig)
 stores = dynamo_stores(config.table_name)
 service = PurchaseOrderService(stores.purchase_orders, stores.settings)
 invoice_service = InvoiceService(

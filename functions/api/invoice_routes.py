@@ -13,13 +13,13 @@ from api_support import (
     json_response,
     po_id_from_path,
 )
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from purchase_order_routes import IfMatch, Limit, NextToken
 
+from pom.core.observability import metrics
 from pom.domain.invoices import invoice_view
 from pom.domain.models import (
     ApprovalStatus,
@@ -35,7 +35,6 @@ from pom.domain.models import (
 from pom.store.ports import Page
 
 router = Router()
-metrics = Metrics()
 TAGS = ["Invoices"]
 
 

@@ -13,12 +13,12 @@ from api_support import (
     po_response,
     service,
 )
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
+from pom.core.observability import metrics
 from pom.domain.models import (
     HistoryPage,
     LineItemInput,
@@ -32,7 +32,6 @@ from pom.domain.models import (
 from pom.domain.purchase_orders import purchase_order_view
 
 router = Router()
-metrics = Metrics()
 
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The version (ETag) the change was based on; 412 if stale.")

@@ -14,7 +14,6 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes import S3Event
@@ -22,13 +21,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.adapters.documents import DocumentStore
-from pom.core.config import load_config
+from pom.core.config import IngestConfig, read_config
+from pom.core.observability import logger, metrics
 from pom.services.invoices import InvoiceService
 from pom.store.tables import dynamo_stores
 
-config = load_config()
-logger = Logger()
-metrics = Metrics()
+config = read_config(IngestConfig)
 processor = BatchProcessor(event_type=EventType.SQS)
 documents = DocumentStore(config.invoice_bucket)
 stores = dynamo_stores(config.table_name)

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.core.config import load_config
+from pom.core.config import MatcherConfig, read_config
+from pom.core.observability import logger, metrics
 from pom.domain.invoices import Invoice
 from pom.services.matcher import MatcherService
 from pom.store.tables import dynamo_stores
 
-config = load_config()
-logger = Logger()
-metrics = Metrics()
+config = read_config(MatcherConfig)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 stores = dynamo_stores(config.table_name)
 matcher = MatcherService(stores.purchase_orders, stores.invoices)

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.core.config import load_config
+from pom.core.config import NotifierConfig, read_config
+from pom.core.observability import logger, metrics
 from pom.services.delivery import Notifier
 from pom.store.tables import dynamo_stores
 
-config = load_config()
-logger = Logger()
-metrics = Metrics()
+config = read_config(NotifierConfig)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 stores = dynamo_stores(config.table_name)
 notifier = Notifier(stores.outbox, config.notification_sender)

@@ -10,19 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.core.config import load_config
+from pom.core.config import SchedulerConfig, read_config
+from pom.core.observability import logger, metrics
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
 from pom.store.tables import dynamo_stores
 
-config = load_config()
-logger = Logger()
-metrics = Metrics()
+config = read_config(SchedulerConfig)
 stores = dynamo_stores(config.table_name)
 job = ExpiryJob(
     stores.purchase_orders, stores.schedule, stores.outbox, Notifier(stores.outbox, config.notification_sender)

@@ -15,14 +15,12 @@ from typing import Any
 import pytest
 import requests
 
-from pom.core.config import ServiceConfig
+from pom.core.config import DEFAULT_MAX_BODY_BYTES  # the runner leaves the default
 from tests.e2e.client import Client, invoice_document
 from tests.e2e.conftest import Runner
 from tests.e2e.route_requests import Operations, RouteRequest, route_requests, seeded_client, served_operations
 
 pytestmark = pytest.mark.e2e
-
-MAX_BODY_BYTES = ServiceConfig.model_fields["max_body_bytes"].default  # the runner leaves the default
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +57,7 @@ def send_raw(runner: Runner, account: Client, request: RouteRequest, data: Any, 
 
 
 def test_a_body_over_the_limit_is_413_on_every_route(runner: Runner, account: Client, every_route, documented):
-    oversized = json.dumps({"description": "x" * MAX_BODY_BYTES})
+    oversized = json.dumps({"description": "x" * DEFAULT_MAX_BODY_BYTES})
     for request in every_route:
         response = send_raw(runner, account, request, oversized)
         assert_refused(response, documented[request.method, request.route], 413)
@@ -181,7 +179,7 @@ def test_huge_json_under_the_limit_is_422_and_quick(runner: Runner, account, eve
     ]
     for request, document, field in cases:
         text = json.dumps(document, separators=(",", ":"))
-        assert len(text) < MAX_BODY_BYTES
+        assert len(text) < DEFAULT_MAX_BODY_BYTES
         started = time.perf_counter()
         response = send_raw(runner, account, request, text)
         assert time.perf_counter() - started < 3

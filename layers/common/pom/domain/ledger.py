@@ -118,7 +118,7 @@ def creditable(original: Invoice) -> Decimal:
 
 
 def apply(po: PurchaseOrder, movements: list[LineItemMovement]) -> PurchaseOrder:
-    """The PO as the movements leave it (what the repository's update expression does, in memory)."""
+    """The PO as the movements leave it (what the store's update expression does, in memory)."""
     items = []
     for item in po.lineItems:
         mine = [movement for movement in movements if movement.line_item_id == item.lineItemId]

@@ -2,7 +2,7 @@
 
 A ``PurchaseOrder`` is the stored state. Besides the contract's fields it keeps, per line item,
 what has been invoiced (in total and per month) and how many invoices are matched to it, and an
-internal ``rev`` that every write (a user's or the matcher's) increments: the repository writes
+internal ``rev`` that every write (a user's or the matcher's) increments: the store writes
 only if ``rev`` is still what was read, so a user's edit can never overwrite a concurrent debit.
 ``version`` (the ETag) and ``updatedAt`` move only with a user's change, as the contract says.
 """

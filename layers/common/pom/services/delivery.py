@@ -11,7 +11,6 @@ in doubt, and is logged as an error, for someone to check whether it arrived.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,9 +21,9 @@ import boto3
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from pom.core.months import iso_timestamp, utc_now
+from pom.core.observability import logger
 from pom.store.ports import OutboxStore
 
-logger = logging.getLogger(__name__)
 # The request never reached SES: certainly not sent, safe to try again.
 _NOT_SENT = (ClientError, EndpointConnectionError, ConnectTimeoutError)
 # Longer than the longest-lived sender (the scheduler's 300 s timeout): an older claim's sender is gone.
