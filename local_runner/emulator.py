@@ -10,17 +10,19 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local_runner import moto_speedups, outbox
+from local_runner import moto_speedups, outbox, s3_notifications
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
     parameter_values,
     queue_attributes,
+    resource,
     resources_of_type,
 )
 
 moto_speedups.install()
 outbox.install()
+s3_notifications.install()
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"
@@ -38,8 +40,8 @@ FAKE_CREDENTIALS = {
 
 
 def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, str]:
-    """Creates the template's table, every queue, the invoice bucket with its notifications, and
-    verifies the notification sender in SES (as the deployer must, once).
+    """Creates the template's table, every queue, the invoice bucket (versioned as the template says)
+    with its notifications, and verifies the notification sender in SES (as the deployer must, once).
 
     Returns the references (``local_runner.template``): ``{"Table": name, "Table.StreamArn": arn,
     "InvoiceUploadQueue": url, "InvoiceUploadQueue.Arn": arn, ...}``. Queues are named by their
@@ -58,6 +60,8 @@ def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, 
     }
     s3 = boto3.client("s3", **kwargs)
     s3.create_bucket(Bucket=INVOICE_BUCKET)
+    if versioning := resource("InvoiceBucket")["Properties"].get("VersioningConfiguration"):
+        s3.put_bucket_versioning(Bucket=INVOICE_BUCKET, VersioningConfiguration=versioning)
     s3.put_bucket_notification_configuration(
         Bucket=INVOICE_BUCKET, NotificationConfiguration=bucket_notification_configuration("InvoiceBucket", references)
     )

@@ -244,20 +244,23 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-class FlakySes:
-    """Wraps the SES client: the first ``failures`` sends are refused as SES refuses them (throttled)."""
+THROTTLED = ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail")
 
-    def __init__(self, failures: int):
+
+class FlakySes:
+    """Wraps the SES client: the first ``failures`` sends raise ``error`` (by default refused as SES
+    refuses them, throttled) instead of sending."""
+
+    def __init__(self, failures: int, error: Exception = THROTTLED):
         self.real = boto3.client("ses")
         self.failures = failures
+        self.error = error
         self.calls = 0
 
     def send_email(self, **kwargs: Any) -> Any:
         self.calls += 1
         if self.calls <= self.failures:
-            raise ClientError(
-                {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail"
-            )
+            raise self.error
         return self.real.send_email(**kwargs)
 
 

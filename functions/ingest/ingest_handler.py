@@ -3,8 +3,10 @@
 The account comes from the key only. A document that cannot be read or is invalid stays in the
 bucket untouched and is listed by ``GET /invoice-uploads`` with the reason. A message that fails
 (S3 or DynamoDB unavailable) is reported in ``batchItemFailures`` and comes back; after the
-queue's maxReceiveCount it lands in the dead-letter queue. Redelivery is harmless: the invoice
-write is conditional and the upload's outcome is recorded by key.
+queue's maxReceiveCount it lands in the dead-letter queue. Each event is read at its own object
+version, so two documents put under one key are two uploads, and a version deleted before it is
+read is recorded as rejected. Redelivery is harmless: the invoice write is conditional and the
+upload's outcome is recorded by key and version.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pom.adapters.documents import DocumentStore
+from pom.adapters.documents import DocumentGone, DocumentStore
 from pom.core.config import IngestConfig, read_config
 from pom.core.observability import logger, metrics
 from pom.services.invoices import InvoiceService
@@ -49,8 +51,14 @@ def ingest_message(record: SQSRecord) -> None:
         account_id = found.group("account")
         logger.append_keys(accountId=account_id, key=key)
         s3_object = s3_record.s3.get_object
-        version = s3_object.get("sequencer") or s3_object.get("eTag") or ""
-        outcome = service.ingest_object(account_id, key, version, documents.get(key), s3_record.event_time)
+        # The bucket is versioned: this event's version, not whatever was put under the key since.
+        version_id = s3_object.get("versionId")
+        try:
+            body: bytes | None = documents.get(key, version_id)
+        except DocumentGone:
+            body = None  # deleted before it was read: recorded as rejected, not retried
+        version = version_id or s3_object.get("sequencer") or s3_object.get("eTag") or ""
+        outcome = service.ingest_object(account_id, key, version, body, s3_record.event_time)
         logger.info("invoice upload", extra={"status": outcome["status"], "invoiceId": outcome["invoiceId"]})
         metrics.add_metric(name=f"InvoiceUpload{outcome['status'].title()}", unit=MetricUnit.Count, value=1)
 

@@ -7,6 +7,8 @@ of every account in its table; the balance-alert tests go through the session's 
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,12 +17,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from bench.match_cost import RequestCounter
 from local_runner.events import LambdaContext
 from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
+from pom.adapters.mail import Mailer
 from pom.domain.audit import Actor
 from pom.domain.models import AccountSettings, PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.purchase_orders import editable_view
@@ -171,28 +174,68 @@ def test_ses_down_for_a_whole_run_sends_on_the_next_run_once(world: World):
     assert world.subjects() == ["Purchase order DOWN has expired"]
 
 
-class DyingSes:
-    """SES whose caller dies while waiting for the answer: did it send? Nobody can tell."""
-
-    def send_email(self, **_: Any) -> Any:
-        raise ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com")
-
-
-def test_a_sender_dying_mid_send_never_resends_and_the_notice_is_set_aside(world: World):
-    world.create("DOUBT", "2026-11")
-    with pytest.raises(ReadTimeoutError):
-        world.job(DyingSes()).run(at("2026-11-05T00:15"))
+def later_runs_never_resend(world: World, ses: FlakySes) -> None:
+    """Runs after a send whose outcome is unknown: the notice is left alone, then set aside, never resent."""
     clock = {"now": datetime.now(UTC)}
 
     def job_at(minutes_later: int) -> ExpiryJob:
         clock["now"] = datetime.now(UTC) + timedelta(minutes=minutes_later)
-        notifier = Notifier(world.stores.outbox, SENDER, clock=lambda: clock["now"], pause_seconds=0)
+        notifier = Notifier(world.stores.outbox, SENDER, ses, clock=lambda: clock["now"], pause_seconds=0)
         return expiry_job(world.stores, notifier)
 
     assert job_at(1).run(at("2026-11-05T00:16")).mailsSkipped == 1  # maybe still sending: left alone
     assert job_at(20).run(at("2026-11-05T00:35")).mailsInDoubt == 1  # its sender is gone: set aside
     assert job_at(21).run(at("2026-11-05T00:36")).mailsInDoubt == 0  # and out of the outbox
+    assert ses.calls == 1
     assert world.subjects() == []
+
+
+def test_a_sender_dying_mid_send_never_resends_and_the_notice_is_set_aside(world: World):
+    world.create("DOUBT", "2026-11")
+    ses = FlakySes(failures=1, error=RuntimeError("container killed"))
+    with pytest.raises(RuntimeError):
+        world.job(ses).run(at("2026-11-05T00:15"))
+    later_runs_never_resend(world, ses)
+
+
+def test_a_lost_ses_answer_is_in_doubt_and_never_resent(world: World):
+    """A read timeout: SES may have sent it. Neither the SDK nor the notifier sends it again."""
+    world.create("LOST", "2026-11")
+    ses = FlakySes(failures=1, error=ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"))
+    summary = world.job(ses).run(at("2026-11-05T00:15"))
+    assert (summary.mailsSent, summary.mailsFailed, summary.mailsInDoubt, ses.calls) == (0, 0, 1, 1)
+    later_runs_never_resend(world, ses)
+
+
+class ClosingEndpoint:
+    """A TCP endpoint that reads each request and hangs up without answering; counts the requests."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.requests = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while True:
+            connection, _ = self.server.accept()
+            with connection:
+                connection.recv(65536)
+                self.requests += 1
+
+
+def test_the_mail_adapter_sends_each_request_once(monkeypatch: pytest.MonkeyPatch):
+    """botocore resends a request whose connection dropped (3 tries by default): not a mail."""
+    endpoint = ClosingEndpoint()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SES", endpoint.url)
+    mailer = Mailer()
+    assert mailer.client.meta.config.retries["total_max_attempts"] == 1
+    with pytest.raises(ConnectionClosedError):
+        mailer.send(SENDER, ["ana@example.com"], "subject", "text", "<p>html</p>")
+    assert endpoint.requests == 1
 
 
 class CrashingPurchaseOrders(DynamoPurchaseOrderStore):

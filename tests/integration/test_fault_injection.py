@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
+from pom.adapters.mail import Mailer
 from pom.core.months import iso_timestamp
 from pom.services.delivery import Notifier
 from tests.conftest import SENDER, ApiClient, FlakySes, invoice, ledger_total, mails_to, purchase_order
@@ -167,6 +168,28 @@ def test_s3_events_duplicated_and_reordered_ingest_each_object_once(
     assert_invariants(client, [])
 
 
+def s3_unavailable(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    error = {"Error": {"Code": "ServiceUnavailable", "Message": "Please reduce your request rate."}}
+    raise ClientError(error, "GetObject")
+
+
+def test_s3_unavailable_fails_the_upload_message_and_the_retry_ingests_it(
+    client: ApiClient, pipeline: EventSources, monkeypatch: pytest.MonkeyPatch
+):
+    import ingest_handler
+
+    pipeline.drain()  # nothing of other tests' left in the queue
+    documents = ingest_handler.documents
+    faulty = FaultyClient(documents.client, "get_object", first_calls(1, s3_unavailable))
+    monkeypatch.setattr(documents, "_client", faulty)
+    key = f"invoices/{client.account_id}/later.json"
+    boto3.client("s3").put_object(Bucket=documents.bucket, Key=key, Body=json.dumps(invoice("LATER")))
+    assert pipeline.drain()["queueMessages"] == 2  # failed (not recorded as gone), then delivered again
+    assert client.get("/invoices/LATER").status == 200
+    uploads = client.get("/invoice-uploads").body["items"]
+    assert [(item["key"], item["status"], item["invoiceId"]) for item in uploads] == [(key, "ACCEPTED", "LATER")]
+
+
 def test_ses_failing_then_recovering_sends_a_balance_alert_once(
     client: ApiClient, pipeline: EventSources, monkeypatch: pytest.MonkeyPatch, aws: dict[str, str]
 ):
@@ -174,7 +197,7 @@ def test_ses_failing_then_recovering_sends_a_balance_alert_once(
 
     email = f"{client.account_id}@example.com"
     client.post("/purchase-orders", purchase_order("PO-S", contacts=[{"name": "Bo", "email": email}]))
-    monkeypatch.setattr(notifier_handler.notifier, "_ses", FlakySes(failures=2))  # both tries of the delivery
+    monkeypatch.setattr(notifier_handler.notifier, "mailer", Mailer(FlakySes(failures=2)))  # both tries of the delivery
     monkeypatch.setattr(notifier_handler.notifier, "pause_seconds", 0)
     client.post("/invoices", invoice("S-1", "800.00"))
     pipeline.drain()

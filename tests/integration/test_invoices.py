@@ -118,6 +118,33 @@ def test_s3_uploads_are_ingested_once_and_bad_ones_kept_and_listed(client: ApiCl
     assert stranger.get("/invoices/S3-1").status == 404
 
 
+def test_two_documents_put_under_one_key_are_two_invoices(client: ApiClient, pipeline: EventSources):
+    """The bucket is versioned: each event is read at its own version, not at the key's latest."""
+    s3, key = boto3.client("s3"), f"invoices/{client.account_id}/monthly.json"
+    s3.put_object(Bucket="invoices-local", Key=key, Body=json.dumps(invoice("FIRST")).encode())
+    s3.put_object(Bucket="invoices-local", Key=key, Body=json.dumps(invoice("SECOND")).encode())
+    pipeline.drain()
+    assert sorted(item["invoiceId"] for item in client.get("/invoices").body["items"]) == ["FIRST", "SECOND"]
+    uploads = client.get("/invoice-uploads").body["items"]
+    assert sorted((item["key"], item["status"], item["invoiceId"]) for item in uploads) == [
+        (key, "ACCEPTED", "FIRST"),
+        (key, "ACCEPTED", "SECOND"),
+    ]
+
+
+def test_an_object_deleted_before_it_is_read_is_rejected_not_retried(client: ApiClient, pipeline: EventSources):
+    pipeline.drain()  # nothing of other tests' left in the queue
+    s3, key = boto3.client("s3"), f"invoices/{client.account_id}/withdrawn.json"
+    put = s3.put_object(Bucket="invoices-local", Key=key, Body=json.dumps(invoice("GONE")).encode())
+    s3.delete_object(Bucket="invoices-local", Key=key, VersionId=put["VersionId"])  # the version itself
+    assert pipeline.drain()["queueMessages"] == 1  # delivered once: not failed, so not retried
+    assert client.get("/invoices").body["items"] == []
+    uploads = client.get("/invoice-uploads").body["items"]
+    assert [(item["key"], item["status"], item["error"]) for item in uploads] == [
+        (key, "REJECTED", "the object (version) no longer exists")
+    ]
+
+
 # --- matching, balances and the ledger -------------------------------------------------------------
 
 
@@ -370,6 +397,10 @@ def test_sample_stream_and_sqs_events_run_against_the_handlers(api_handler: Any,
 
     sqs = json.loads((EVENTS / "sqs" / "s3_object_created.json").read_text().replace("acme", account))
     body = json.dumps(invoice("INV-S3", issueDate="2020-07-15")).encode()
-    boto3.client("s3").put_object(Bucket=aws["InvoiceBucket"], Key=f"invoices/{account}/INV-SAMPLE.json", Body=body)
+    key = f"invoices/{account}/INV-SAMPLE.json"
+    put = boto3.client("s3").put_object(Bucket=aws["InvoiceBucket"], Key=key, Body=body)
+    notification = json.loads(sqs["Records"][0]["body"])
+    notification["Records"][0]["s3"]["object"]["versionId"] = put["VersionId"]  # the version just put
+    sqs["Records"][0]["body"] = json.dumps(notification)
     assert ingest_handler.lambda_handler(sqs, LambdaContext()) == {"batchItemFailures": []}
     assert client.get("/invoice-uploads").body["items"][0]["invoiceId"] == "INV-S3"

@@ -172,7 +172,7 @@ def test_only_the_invoice_bucket_may_notify_the_upload_queue_without_a_cycle():
 
 def test_ingest_matcher_scheduler_and_notifier_policies_are_least_privilege():
     expected = {
-        "IngestFunction": {"s3:GetObject", "s3:PutObject", "dynamodb:PutItem"},
+        "IngestFunction": {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "dynamodb:PutItem"},
         "MatcherFunction": {
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",

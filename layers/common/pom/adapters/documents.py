@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 LINK_SECONDS = 300
+# S3's answers for an object, or a version of it, that is not there. A role without s3:ListBucket
+# (none of the functions has it) is told AccessDenied instead of NoSuchKey for a missing key; the
+# functions are granted the reads they make, so there AccessDenied means the object is gone.
+_GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"})
+
+
+class DocumentGone(Exception):
+    """The object, or the version asked for, no longer exists."""
 
 
 class DocumentStore:
@@ -23,8 +32,18 @@ class DocumentStore:
     def put(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
 
-    def get(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        """The object's content: the version ``version_id`` or, without one, the latest.
+
+        Raises ``DocumentGone`` when it no longer exists; other S3 errors pass through."""
+        version = {"VersionId": version_id} if version_id else {}
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key, **version)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _GONE:
+                raise DocumentGone(key) from error
+            raise
+        return response["Body"].read()
 
     def link(self, key: str) -> str:
         """A pre-signed GET of the original, valid for ``LINK_SECONDS``."""

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from pom.adapters.documents import LINK_SECONDS, DocumentStore
+from pom.adapters.documents import LINK_SECONDS, DocumentGone, DocumentStore
 from pom.core import jsonio
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
 from pom.core.months import utc_now
@@ -91,12 +91,17 @@ class InvoiceService:
             return existing, False
         raise Conflict(f"invoice {document.invoiceId!r} exists with different content")
 
-    def ingest_object(self, account_id: str, key: str, version: str, body: bytes, received_at: str) -> dict[str, Any]:
+    def ingest_object(
+        self, account_id: str, key: str, version: str, body: bytes | None, received_at: str
+    ) -> dict[str, Any]:
         """One object version put under ``invoices/<account>/``: the invoice it holds, or why it is
-        rejected. The object itself is never changed or deleted; the outcome is recorded per key and
-        version (``version``: the event's sequencer), so a redelivered event records it once."""
+        rejected (``body`` None: that version no longer exists). The object itself is never changed
+        or deleted; the outcome is recorded per key and version (``version``: the event's versionId,
+        else its sequencer), so a redelivered event records it once."""
         outcome: dict[str, Any] = {"key": key, "receivedAt": received_at, "invoiceId": None, "error": None}
         try:
+            if body is None:
+                raise DocumentGone(key)
             document = InvoiceDocument.model_validate(jsonio.loads(body))
             invoices.validate_document(document, account_id)
             invoice, _ = self._store_and_create(account_id, document, body)
@@ -108,6 +113,8 @@ class InvoiceService:
             outcome.update(status="REJECTED", error=details)
         except (ValidationFailed, Conflict) as error:
             outcome.update(status="REJECTED", error=error.detail)
+        except DocumentGone:
+            outcome.update(status="REJECTED", error="the object (version) no longer exists")
         self.uploads.record(account_id, version, outcome)
         return outcome
 
