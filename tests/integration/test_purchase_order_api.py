@@ -171,6 +171,68 @@ def test_hostile_numbers_are_4xx(client: ApiClient, amount: str):
     assert reply.body["status"] == reply.status
 
 
+def errors_by_field(reply: Any) -> dict[str, str]:
+    assert reply.status == 422, reply.body
+    return {error["field"]: error["msg"] for error in reply.body["detail"]}
+
+
+def with_amount(amount_json: str) -> str:
+    """A create body whose one line item's amount is the given JSON text, as sent."""
+    body = purchase_order(lineItems=[{"lineItemId": "1", "type": "ALL", "amount": "__amount__"}])
+    return json.dumps(body).replace('"__amount__"', amount_json)
+
+
+# Strings and numbers Decimal() would take, none in the contract's grammar (a decimal string).
+LOOSE_AMOUNTS = ['"\u0661\u0660\u0660\u0660"', '"\uff11\uff10\uff10"', '"1_000"', '"+100"', '" 100.00 "']
+LOOSE_AMOUNTS += ['"1e3"', "1e3", '"0E-1000"', "0E-1000"]
+
+
+@pytest.mark.parametrize("amount", LOOSE_AMOUNTS)
+def test_amounts_outside_the_grammar_are_422_naming_the_field(client: ApiClient, amount: str):
+    errors = errors_by_field(client.post("/purchase-orders", raw_body=with_amount(amount)))
+    assert list(errors) == ["lineItems[0].amount"]
+    assert "ASCII digits" in errors["lineItems[0].amount"]
+
+
+@pytest.mark.parametrize("amount", ['"100.0000000000000000000000000001"', "100.0000000000000000000000000001"])
+def test_excess_fraction_digits_are_refused_not_rounded(client: ApiClient, amount: str):
+    errors = errors_by_field(client.post("/purchase-orders", raw_body=with_amount(amount)))
+    assert errors == {"lineItems[0].amount": "USD amounts have at most 2 fraction digits"}
+
+
+def test_trailing_zeros_are_dropped_before_dynamodb(client: ApiClient):
+    # 63 digits: boto3 refuses a number of more than DynamoDB's 38, even if the rest are zeros.
+    reply = client.post("/purchase-orders", raw_body=with_amount(f'"100.{"0" * 60}"'))
+    assert (reply.status, reply.body["totalAmount"]) == (201, "100.00")
+
+
+def test_months_out_of_range_are_422_naming_the_field(client: ApiClient):
+    errors = errors_by_field(client.post("/purchase-orders", purchase_order(expirationMonth="9999-12")))
+    assert errors == {"expirationMonth": "must lie within 2000-01..2099-12"}
+    assert fields_named(client.post("/purchase-orders", purchase_order(effectiveMonth="1999-12"))) == {"effectiveMonth"}
+
+
+def test_a_po_and_a_monthly_line_item_run_at_most_ten_years(client: ApiClient, aws: dict[str, str]):
+    monthly = {"lineItemId": "1", "type": "ALL", "recurrence": "MONTHLY", "amount": "1"}
+    century = purchase_order("C", effectiveMonth="2000-01", expirationMonth="2099-12", lineItems=[monthly])
+    errors = errors_by_field(client.post("/purchase-orders", century))
+    assert set(errors) == {"expirationMonth", "lineItems[0].endMonth"}
+    assert "at most 120 months" in errors["expirationMonth"]
+    assert "2009-12" in errors["lineItems[0].endMonth"]
+    decade = client.post("/purchase-orders", {**century, "expirationMonth": "2009-12"})
+    assert (decade.status, len(decade.body["lineItems"][0]["periods"])) == (201, 120)
+    # A PO stored before the cap keeps its months; a line item added to it is still capped.
+    boto3.client("dynamodb").update_item(
+        TableName=aws["Table"],
+        Key={"PK": {"S": f"ACCT#{client.account_id}"}, "SK": {"S": "PO#C"}},
+        UpdateExpression="SET #expiration = :month",
+        ExpressionAttributeNames={"#expiration": "expirationMonth"},
+        ExpressionAttributeValues={":month": {"S": "2099-12"}},
+    )
+    added = client.post(po_path("C", "line-items"), {**monthly, "lineItemId": "2"})
+    assert fields_named(added) == {"endMonth"}
+
+
 def test_untracked_po_has_null_amounts(client: ApiClient):
     body = purchase_order(
         balanceTracking=False, lineItems=[{"lineItemId": "1", "type": "ALL", "recurrence": "MONTHLY"}]
@@ -369,7 +431,7 @@ def test_extending_an_expired_po_reactivates_it(client: ApiClient, aws: dict[str
     set_status(aws, client.account_id, "OLD", "EXPIRED")
     still_over = client.put(po_path("OLD"), purchase_order("OLD", effectiveMonth="2020-01", expirationMonth="2021-06"))
     assert still_over.body["status"] == "EXPIRED"
-    reply = client.put(po_path("OLD"), purchase_order("OLD", effectiveMonth="2020-01", expirationMonth="2099-12"))
+    reply = client.put(po_path("OLD"), purchase_order("OLD", effectiveMonth="2090-01", expirationMonth="2099-12"))
     assert reply.body["status"] == "ACTIVE"
     actions = [entry["action"] for entry in client.get(po_path("OLD", "history")).body["items"]]
     assert actions[:2] == ["STATUS_CHANGED", "UPDATED"] or actions[:2] == ["UPDATED", "STATUS_CHANGED"]

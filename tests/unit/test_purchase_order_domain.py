@@ -108,7 +108,7 @@ def test_status_rules():
     expired = po.model_copy(update={"status": "EXPIRED"})
     with pytest.raises(Conflict, match="PUT"):
         change_status(expired, "ACTIVE", NOW)
-    reactivated, events = replace_purchase_order(expired, fields(expired, expirationMonth="2099-01"), NOW)
+    reactivated, events = replace_purchase_order(expired, fields(expired, expirationMonth="2035-12"), NOW)
     assert reactivated.status == "ACTIVE"
     assert [event.action for event in events] == ["UPDATED", "STATUS_CHANGED"]
 

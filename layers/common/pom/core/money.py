@@ -6,7 +6,8 @@ Nothing here ever touches binary floating point: JSON numbers reach us as Decima
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 # Minor units of the active ISO-4217 currencies. Two is the rule; the exceptions are listed.
 _ZERO_DECIMALS = {
@@ -36,7 +37,8 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 # Largest amount accepted anywhere: far above any real bill, far below where Decimal or
-# DynamoDB's 38 significant digits would lose precision.
+# DynamoDB's 38 significant digits would lose precision (with at most four fraction digits, an
+# amount has at most 19).
 MAX_AMOUNT = Decimal("1e15")
 ZERO = Decimal(0)
 
@@ -49,29 +51,36 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS[currency]
 
 
-def parse_amount(value: object) -> Decimal:
-    """A non-negative, finite amount from a JSON string or number (never a float).
+# The one grammar of an amount: ASCII digits, optionally a point and more digits. No sign, exponent,
+# padding, underscores or other scripts' digits, all of which Decimal() alone would accept.
+_AMOUNT = re.compile(r"\A([0-9]+)(?:\.([0-9]+))?\Z")
+_NOT_AN_AMOUNT = 'must be a decimal string of ASCII digits with an optional point, e.g. "1000.00"'
 
-    Raises ValueError with a message fit for a 422 body.
+
+def parse_amount(value: object) -> Decimal:
+    """A non-negative amount, read exactly, from a JSON string or number (never a float).
+
+    A JSON number (a Decimal or int from ``pom.core.jsonio``) must write itself in the same grammar,
+    so ``1e3``, read as ``Decimal('1E+3')``, is refused like the string ``"1e3"``. Trailing zeros of
+    the fraction are dropped (the value is the same): they are not precision, and DynamoDB would
+    count them against its 38 digits. Raises ValueError with a message fit for a 422 body.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ValueError('must be a decimal string or number, e.g. "1000.00"')
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise ValueError('must be a decimal string or number, e.g. "1000.00"') from None
-    if not amount.is_finite():
-        raise ValueError("must be a finite amount")
-    if amount < 0:
-        raise ValueError("must not be negative")
+        raise ValueError(_NOT_AN_AMOUNT)
+    match = _AMOUNT.match(value if isinstance(value, str) else str(value))
+    if not match:
+        raise ValueError(_NOT_AN_AMOUNT)
+    whole, fraction = match.group(1), (match.group(2) or "").rstrip("0")
+    amount = Decimal(f"{whole}.{fraction}" if fraction else whole)  # exact: no context rounding
     if amount >= MAX_AMOUNT:
         raise ValueError(f"must be less than {MAX_AMOUNT:,f}")
-    return amount + 0  # normalises -0 to 0
+    return amount
 
 
 def fraction_digits(amount: Decimal) -> int:
-    exponent = amount.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    """Fraction digits without the trailing zeros, counted exactly (``normalize()`` would round to
+    the context's 28 digits and hide a 29th)."""
+    return len(f"{amount:f}".partition(".")[2].rstrip("0"))
 
 
 def check_minor_units(amount: Decimal, currency: str) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"\A[0-9]{4}-(0[1-9]|1[0-2])\Z")
+# The months a PO may name: far wider than any contract, and far from where four-digit years (and
+# month arithmetic on them: 9999-12 plus a month) break.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2099-12"
 
 
 def parse_month(value: str) -> str:
-    """Returns the month unchanged when it is a real ``YYYY-MM`` month; raises ValueError otherwise."""
-    match = _MONTH.match(value)
-    if not match or int(match.group(1)) < 1900:
+    """The month unchanged when it is a ``YYYY-MM`` month in the range; raises ValueError otherwise."""
+    if not _MONTH.match(value):
         raise ValueError('must be a month written YYYY-MM, e.g. "2026-11"')
+    if not FIRST_MONTH <= value <= LAST_MONTH:
+        raise ValueError(f"must lie within {FIRST_MONTH}..{LAST_MONTH}")
     return value
 
 

@@ -22,11 +22,19 @@ INVOICE_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 PoId = Annotated[str, Field(pattern=PO_ID_PATTERN, examples=["Q3_2020"])]
 LineItemId = Annotated[str, Field(pattern=LINE_ITEM_ID_PATTERN, examples=["1", "1.1"])]
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"]), AfterValidator(parse_month)]
+Month = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="2000-01 to 2099-12.", examples=["2026-11"]),
+    AfterValidator(parse_month),
+]
 Amount = Annotated[
     Decimal,
     BeforeValidator(parse_amount),
-    Field(description="A non-negative decimal string (a JSON number is accepted too).", examples=["1000.00"]),
+    Field(
+        description="A decimal string: ASCII digits with an optional point, no sign or exponent (a JSON number "
+        "written so is accepted too).",
+        examples=["1000.00"],
+    ),
 ]
 MoneyText = Annotated[str, Field(description="A decimal string with the currency's minor units.", examples=["1000.00"])]
 

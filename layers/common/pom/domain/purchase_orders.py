@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from pom.core import errors
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount
-from pom.core.months import month_count, month_is_over, months_between
+from pom.core.months import add_months, month_count, month_is_over, months_between
 from pom.domain.audit import AuditEvent
 from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
@@ -28,6 +28,9 @@ Loc = tuple[str | int, ...]
 STORED = ConfigDict(extra="ignore", defer_build=True)
 # The statuses in which a PO can still expire (and is notified about it).
 OPEN_STATUSES = ("ACTIVE", "SUSPENDED")
+# Ten years, the longest a PO and a monthly line item may run: AWS Billing POs follow contracts,
+# and each month of a monthly line item is a period in every response.
+MAX_MONTHS = 120
 
 
 class LineItem(BaseModel):
@@ -109,6 +112,9 @@ def _line_item_errors(
             errors.append(FieldError((*loc, "startMonth"), f"must lie within the PO's months {span}"))
         if not po.effectiveMonth <= end <= po.expirationMonth:
             errors.append(FieldError((*loc, "endMonth"), f"must lie within the PO's months {span}"))
+    if item.recurrence == "MONTHLY" and month_count(start, end) > MAX_MONTHS:
+        # Reachable on its own too: a line item added to a PO stored before the PO's span was capped.
+        errors.append(FieldError((*loc, "endMonth"), _too_long("a monthly line item", start)))
     if po.balanceTracking and item.amount is None:
         errors.append(FieldError((*loc, "amount"), "is required when balanceTracking is true", "missing"))
     if not po.balanceTracking and item.amount is not None:
@@ -130,12 +136,20 @@ def _line_item_errors(
     return line_item, errors
 
 
+def _too_long(what: str, start: str) -> str:
+    return (
+        f"{what} runs at most {MAX_MONTHS} months: from {start}, to {add_months(start, MAX_MONTHS - 1)} at the latest"
+    )
+
+
 def _fields_errors(data: PurchaseOrderFields, currency: str) -> tuple[list[LineItem], list[FieldError]]:
     errors: list[FieldError] = []
     if data.effectiveMonth > data.expirationMonth:
         errors.append(
             FieldError(("body", "expirationMonth"), f"must not be before effectiveMonth ({data.effectiveMonth})")
         )
+    elif month_count(data.effectiveMonth, data.expirationMonth) > MAX_MONTHS:
+        errors.append(FieldError(("body", "expirationMonth"), _too_long("a PO", data.effectiveMonth)))
     if len(set(data.billFrom)) != len(data.billFrom):
         errors.append(FieldError(("body", "billFrom"), "names an entity more than once"))
     line_items: list[LineItem] = []
