@@ -45,6 +45,6 @@ def test_a_notice_in_doubt_is_an_error_with_its_fields_and_the_handlers_keys(log
         report = notifier.deliver([("ACCOUNT#acct-1", "NOTICE#balance#PO-1#50")])
     assert report.in_doubt == 1
     (record,) = (record for record in records(log_lines) if record["level"] == "ERROR")
-    assert record["message"] == "notice in doubt: its sender stopped after claiming it"
+    assert record["message"] == "notice in doubt: claimed long ago, never recorded as sent"
     assert record["notice"] == "NOTICE#balance#PO-1#50"
     assert (record["accountId"], record["invoiceId"]) == ("acct-1", "INV-1")
