@@ -17,6 +17,7 @@ from api_support import actor_of, config, error_response, raw_error_response
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.core import jsonio
@@ -46,6 +47,15 @@ def _invalid_request(error: RequestValidationError) -> Response:
         reason = (unreadable.get("ctx") or {}).get("error", "not valid JSON")
         return error_response(BadRequest(f"the body is not valid JSON: {reason}"))
     return error_response(ValidationFailed([FieldError.from_pydantic(problem) for problem in problems]))
+
+
+@app.exception_handler(Exception)
+def _unexpected(error: Exception) -> Response:
+    """A defect, whatever the input: the contract's 500 body, and the cause logged with the request's
+    ids (the correlation id and the account, appended to every line), never shown to the caller."""
+    logger.exception("unexpected error", extra={"error": type(error).__name__})
+    metrics.add_metric(name="UnexpectedError", unit=MetricUnit.Count, value=1)
+    return error_response(ServiceError("an unexpected error; it has been logged with this request's id"))
 
 
 @app.not_found

@@ -25,12 +25,14 @@ from pom.domain.models import (
     ApprovalStatus,
     DocumentLink,
     InvoiceDocument,
+    InvoiceHistoryPage,
     InvoiceOut,
     InvoicePage,
     InvoiceUploadPage,
     ManualMatch,
     MatchStatus,
     PoId,
+    Rejection,
 )
 from pom.store.ports import Page
 
@@ -95,7 +97,7 @@ def unmatch_invoice(invoiceId: str, if_match: IfMatch = None):  # noqa: N803
     return invoice_response(invoice)
 
 
-def _approval_route(action: Literal["submit", "approve", "reject"]) -> None:
+def _approval_route(action: Literal["submit", "approve"]) -> None:
     def route(invoiceId: str, if_match: IfMatch = None):  # noqa: N803
         change = getattr(invoice_service, action)
         return invoice_response(change(actor_of(router.current_event), invoice_id_from_path(invoiceId), if_match))
@@ -106,8 +108,24 @@ def _approval_route(action: Literal["submit", "approve", "reject"]) -> None:
     )
 
 
-for _action in ("submit", "approve", "reject"):
+for _action in ("submit", "approve"):
     _approval_route(_action)
+
+
+@router.post("/invoices/<invoiceId>/reject", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))
+def reject_invoice(invoiceId: str, body: Annotated[Rejection | None, Body()] = None, if_match: IfMatch = None):  # noqa: N803
+    """``SUBMITTED`` → ``REJECTED``, with an optional reason (kept on the invoice and its history)."""
+    reason = body.reason if body is not None else None
+    actor = actor_of(router.current_event)
+    return invoice_response(invoice_service.reject(actor, invoice_id_from_path(invoiceId), if_match, reason))
+
+
+@router.get("/invoices/<invoiceId>/history", tags=TAGS, responses=documented(200, InvoiceHistoryPage, 404))
+def invoice_history(invoiceId: str, limit: Limit = 50, next_token: NextToken = None):  # noqa: N803
+    """The invoice's own trail, newest first: received, matched, credited, submitted, approved, rejected."""
+    account_id = actor_of(router.current_event).account_id
+    page = invoice_service.history(account_id, invoice_id_from_path(invoiceId), limit, next_token)
+    return json_response({"items": page.items, "nextToken": page.next_token})
 
 
 @router.get("/purchase-orders/<poId>/invoices", tags=["Purchase orders"], responses=documented(200, InvoicePage, 404))

@@ -136,6 +136,7 @@ class _Table:
     invoices: dict[Key, Invoice] = field(default_factory=dict)
     ledger: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)  # PO -> invoice#number -> entry
     audit: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)  # PO -> at#index#n -> entry
+    invoice_history: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)  # invoice -> same
     notices: dict[NoticeKey, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[Key, dict[str, Any]] = field(default_factory=dict)  # (account, digest of key and version)
     # The schedule (DynamoDB's sparse GSI4): from when on the job must look at each open PO,
@@ -155,9 +156,11 @@ class _Table:
         else:
             self.checks.pop(key, None)
 
-    def add_audit(self, po_key: Key, actor: Actor, at: str, events: Sequence[AuditEvent]) -> None:
+    def add_audit(
+        self, po_key: Key, actor: Actor, at: str, events: Sequence[AuditEvent], *, trails: dict | None = None
+    ) -> None:
         suffix = next(self.transactions)
-        trail = self.audit.setdefault(po_key, {})
+        trail = (self.audit if trails is None else trails).setdefault(po_key, {})
         for index, event in enumerate(events):
             entry = {"at": at, "actor": actor.name, "action": event.action, "details": jsonio.dumps(event.details)}
             trail[f"{at}#{index:02d}#{suffix:08d}"] = entry
@@ -226,6 +229,16 @@ def _page(
     if len(ordered) > limit:
         next_token = base64.urlsafe_b64encode(json.dumps([list(partition), read[-1][0]]).encode()).decode()
     return Page([value for _, value in read if keep is None or keep(value)], next_token)
+
+
+def _trail_page(
+    trails: dict[Key, dict[str, dict[str, Any]]], kind: str, key: Key, limit: int, token: str | None
+) -> Page:
+    page = _page(trails.get(key, {}).items(), [kind, *key], limit, token)
+    entries = [
+        {**entry, "at": entry["at"][:19] + "Z", "details": jsonio.loads(entry["details"])} for entry in page.items
+    ]
+    return Page(entries, page.next_token)
 
 
 def _token_start(token: str | None, partition: Sequence[str | None]) -> str | None:
@@ -313,11 +326,7 @@ class _PurchaseOrders(_Store):
 
     def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
         with self._op("history"):
-            trail = self._table.audit.get((account_id, po_id), {})
-            page = _page(trail.items(), ["POHIST", account_id, po_id], limit, token)
-            entries = [{**entry, "at": entry["at"][:19] + "Z", "details": jsonio.loads(entry["details"])}
-                       for entry in page.items]  # fmt: skip
-            return Page(entries, page.next_token)
+            return _trail_page(self._table.audit, "POHIST", (account_id, po_id), limit, token)
 
     def candidate_ids(self, account_id: str, entity: str, month: str) -> list[str]:
         """What the DynamoDB store's bill-from pointers hold (one per entity of an ACTIVE PO), by
@@ -396,10 +405,10 @@ class _Invoices(_Store):
 
     def save_change(
         self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,
-        *, also: Sequence[tuple[Invoice, int]] = (),
+        *, also: Sequence[tuple[Invoice, int]] = (), history: Sequence[tuple[str, AuditEvent]] = (),
     ) -> None:  # fmt: skip
         """The invoices (each if still at its version), each PO's balances (if still at the rev read),
-        their ledger and audit entries and the alerts due: all of it, or nothing."""
+        their ledger and audit entries, the alerts due and the invoices' history: all of it, or nothing."""
         with self._op("save_change") as conflicted:
             records = [(invoice, expected_version), *also]
             _one_write_per_item(records, changes)
@@ -419,6 +428,13 @@ class _Invoices(_Store):
                 self._table.invoices[(record.accountId, record.invoiceId)] = _copy(record)
             for change in changes:
                 self._apply(invoice, number, change, actor)
+            for invoice_id, event in history:
+                key = (invoice.accountId, invoice_id)
+                self._table.add_audit(key, actor, invoice.updatedAt, [event], trails=self._table.invoice_history)
+
+    def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
+        with self._op("history"):
+            return _trail_page(self._table.invoice_history, "INVHIST", (account_id, invoice_id), limit, token)
 
     def _apply(self, invoice: Invoice, number: str, change: PurchaseOrderMovement, actor: Actor) -> None:
         key = (change.po.accountId, change.po.poId)

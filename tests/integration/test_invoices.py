@@ -260,6 +260,26 @@ def test_reject_credits_back(client: ApiClient, pipeline: EventSources):
     assert ledger_total(client.account_id, "PO") == Decimal(0)
 
 
+def test_the_invoice_history_records_each_change_with_who_and_why(client: ApiClient, pipeline: EventSources):
+    client.post("/purchase-orders", purchase_order("PO"))
+    client.post("/invoices", invoice(subtotal="250.00"))
+    pipeline.drain()
+    client.post("/invoices/INV-1/submit")
+    rejected = client.post("/invoices/INV-1/reject", {"reason": "billed twice"})
+    assert (rejected.status, rejected.body["rejectionReason"]) == (200, "billed twice")
+    history = client.get("/invoices/INV-1/history").body["items"]
+    assert [entry["action"] for entry in history] == ["REJECTED", "UNMATCHED", "SUBMITTED", "MATCHED", "RECEIVED"]
+    assert history[0]["details"]["reason"] == "billed twice"
+    assert history[3]["details"]["poId"] == "PO"
+    assert history[3]["actor"] == "system"  # the matcher
+    assert history[0]["actor"] == history[-1]["actor"] == client.account_id  # the user (here, the account)
+    first = client.get("/invoices/INV-1/history", query={"limit": "2"}).body
+    rest = client.get("/invoices/INV-1/history", query={"limit": "50", "nextToken": first["nextToken"]}).body
+    assert [e["action"] for e in first["items"] + rest["items"]] == [e["action"] for e in history]
+    assert client.get("/invoices/NOPE/history").status == 404
+    assert client.post("/invoices/INV-1/reject", {"reason": "x" * 501}).status == 422
+
+
 def test_credit_memos_never_credit_more_than_the_original(client: ApiClient, pipeline: EventSources):
     client.post("/purchase-orders", purchase_order("PO"))
     client.post("/invoices", invoice("ORIG", subtotal="800.00"))

@@ -661,3 +661,22 @@ def test_amounts_are_stored_as_numbers_not_floats(client: ApiClient, aws: dict[s
         boto3.resource("dynamodb").Table(aws["Table"]).get_item(Key={"PK": f"ACCT#{client.account_id}", "SK": "PO#F"})
     )
     assert item["Item"]["lineItems"][0]["amount"] == Decimal("0.10")
+
+
+def test_an_unexpected_error_is_the_contracts_500_and_is_logged(
+    client: ApiClient, api_handler: Any, monkeypatch: pytest.MonkeyPatch
+):
+    import api_support
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(api_support.service, "get", broken)
+    reply = client.get("/purchase-orders/PO-1")
+    assert reply.status == 500
+    assert reply.body == {
+        "status": 500,
+        "title": "Internal error",
+        "detail": "an unexpected error; it has been logged with this request's id",
+    }
+    assert "a defect" not in json.dumps(reply.body)

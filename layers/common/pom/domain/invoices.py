@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 
 from pom.core.errors import Conflict, FieldError, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount
+from pom.domain.audit import SYSTEM, AuditEvent
 from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
 from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings
 from pom.domain.purchase_orders import STORED, display_timestamp, precise_timestamp
@@ -88,6 +90,8 @@ class Invoice(BaseModel):
     updatedAt: str
     version: int = 1
     movements: int = 0  # transactions that moved a balance for this invoice: numbers its ledger entries
+    receivedBy: str | None = None  # who uploaded it (the RECEIVED entry of its history)
+    rejectionReason: str | None = None
 
     @property
     def issue_month(self) -> str:
@@ -144,13 +148,24 @@ def validate_document(document: InvoiceDocument, account_id: str) -> None:
         raise ValidationFailed(errors)
 
 
-def new_invoice(account_id: str, document: InvoiceDocument, now: datetime, document_key: str, digest: str) -> Invoice:
+def new_invoice(
+    account_id: str, document: InvoiceDocument, now: datetime, document_key: str, digest: str,
+    *, received_by: str | None = None,
+) -> Invoice:  # fmt: skip
     validate_document(document, account_id)
     stamp = precise_timestamp(now)
     fields = document.model_dump(exclude={"accountId"})
     return Invoice(
-        **fields, accountId=account_id, contentHash=digest, documentKey=document_key, createdAt=stamp, updatedAt=stamp
-    )
+        **fields, accountId=account_id, contentHash=digest, documentKey=document_key, createdAt=stamp, updatedAt=stamp,
+        receivedBy=received_by,
+    )  # fmt: skip
+
+
+def received_entry(invoice: Invoice) -> dict[str, Any]:
+    """The first entry of an invoice's history, as the API shows it: the invoice itself records it."""
+    details = {"documentType": invoice.documentType, "documentKey": invoice.documentKey.rsplit("/", 1)[-1]}
+    actor = invoice.receivedBy or SYSTEM
+    return {"at": display_timestamp(invoice.createdAt), "actor": actor, "action": "RECEIVED", "details": details}
 
 
 def _changed(invoice: Invoice, now: datetime, **changes: Any) -> Invoice:
@@ -327,12 +342,64 @@ def approve(invoice: Invoice, now: datetime) -> Invoice:
     return _changed(invoice, now, approvalStatus="APPROVED")
 
 
-def reject(invoice: Invoice, now: datetime) -> Invoice:
+def reject(invoice: Invoice, now: datetime, reason: str | None = None) -> Invoice:
     """``SUBMITTED`` → ``REJECTED``; the caller credits a matched invoice back in the same write."""
     _require_approval_status(invoice, "SUBMITTED", "rejected")
+    rejected = {"approvalStatus": "REJECTED", "rejectionReason": reason}
     if invoice.matchStatus == "MATCHED":
-        return unmatched(invoice, "UNMATCHED_BY_USER", now).model_copy(update={"approvalStatus": "REJECTED"})
-    return _changed(invoice, now, approvalStatus="REJECTED")
+        return unmatched(invoice, "UNMATCHED_BY_USER", now).model_copy(update=rejected)
+    return _changed(invoice, now, **rejected)
+
+
+# --- the invoice's own history ----------------------------------------------------------------------
+
+
+def history_events(before: Invoice, after: Invoice, details: dict[str, Any] | None = None) -> list[AuditEvent]:
+    """What a change did to an invoice, for its own trail (the store adds who and when): its match
+    (MATCHED, REMATCHED, UNMATCHED), credits against it (CREDITED) and its approval (SUBMITTED,
+    APPROVED, REJECTED). ``details`` (a reason, the memo that credited it) go on every entry."""
+    extra = details or {}
+    events = []
+    if (before.matchStatus, before.match) != (after.matchStatus, after.match):
+        events.append(_match_event(before, after, extra))
+    credited = after.creditedAmount - before.creditedAmount
+    if credited:
+        events.append(AuditEvent("CREDITED", {"amount": format_amount(credited, after.currency), **extra}))
+    if before.approvalStatus != after.approvalStatus:
+        reason = {"reason": after.rejectionReason} if after.approvalStatus == "REJECTED" else {}
+        events.append(AuditEvent(after.approvalStatus, {**reason, **extra}))
+    return events
+
+
+def trail_entries(
+    before: Invoice, after: Invoice, also: Sequence[tuple[Invoice, Invoice]] = (), details: dict[str, Any] | None = None
+) -> list[tuple[str, AuditEvent]]:
+    """(invoice id, event) for every invoice one change writes: the invoice itself, and ``also``
+    (as read, as written), the originals a credit memo's change credits or gives back."""
+    entries = [(after.invoiceId, event) for event in history_events(before, after, details)]
+    for read, written in also:
+        entries += [(written.invoiceId, e) for e in history_events(read, written, {"creditMemoId": after.invoiceId})]
+    return entries
+
+
+def _match_event(before: Invoice, after: Invoice, extra: dict[str, Any]) -> AuditEvent:
+    if after.match is None:
+        previous = before.match.poId if before.match else None
+        return AuditEvent("UNMATCHED", {"reason": after.unmatchedReason, "poId": previous, **extra})
+    match = after.match
+    details = {
+        "poId": match.poId,
+        "lineItemId": match.lineItemId,
+        "amount": format_amount(match.amount, after.currency),
+        "debited": match.debited,
+        "flags": match.flags,
+        "manual": match.manual,
+        **extra,
+    }
+    if before.match is not None:
+        details["previous"] = {"poId": before.match.poId, "lineItemId": before.match.lineItemId}
+        return AuditEvent("REMATCHED", details)
+    return AuditEvent("MATCHED", details)
 
 
 def require_draft(invoice: Invoice, action: str) -> None:
@@ -410,6 +477,7 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "matchExplanation": invoice.matchExplanation,
         "creditedAmount": money(invoice.creditedAmount),
         "approvalStatus": invoice.approvalStatus,
+        "rejectionReason": invoice.rejectionReason,
         "createdAt": display_timestamp(invoice.createdAt),
         "updatedAt": display_timestamp(invoice.updatedAt),
         "version": invoice.version,

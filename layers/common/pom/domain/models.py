@@ -188,6 +188,10 @@ class InvoiceDocument(Document):
     )
 
 
+class Rejection(Document):
+    reason: Description | None = Field(default=None, description="Why the invoice is rejected (kept on it).")
+
+
 class ManualMatch(Document):
     poId: PoId
     lineItemId: LineItemId
@@ -307,6 +311,18 @@ class HistoryPage(ResponseDocument):
     nextToken: str | None
 
 
+class InvoiceHistoryEntry(ResponseDocument):
+    at: str
+    actor: str
+    action: Literal["RECEIVED", "MATCHED", "UNMATCHED", "REMATCHED", "CREDITED", "SUBMITTED", "APPROVED", "REJECTED"]
+    details: dict[str, Any]
+
+
+class InvoiceHistoryPage(ResponseDocument):
+    items: list[InvoiceHistoryEntry]
+    nextToken: str | None
+
+
 class InvoiceLineOut(ResponseDocument):
     lineNumber: int
     description: str | None
@@ -356,6 +372,7 @@ class InvoiceOut(ResponseDocument):
     )
     creditedAmount: MoneyText = Field(description="Credited back to the PO by credit memos against this invoice.")
     approvalStatus: ApprovalStatus
+    rejectionReason: str | None = Field(default=None, description="The reason given when it was rejected.")
     createdAt: str
     updatedAt: str
     version: int

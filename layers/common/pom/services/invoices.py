@@ -20,7 +20,7 @@ from pom.core import jsonio
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
 from pom.core.months import utc_now
 from pom.domain import invoices, ledger
-from pom.domain.audit import Actor, AuditEvent
+from pom.domain.audit import SYSTEM, Actor, AuditEvent
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import (
@@ -50,7 +50,7 @@ class InvoiceWrite(NamedTuple):
 
     after: Invoice
     changes: Sequence[PurchaseOrderMovement] = ()
-    also: Sequence[tuple[Invoice, int]] = ()  # (invoice, the version it was read at)
+    also: Sequence[tuple[Invoice, Invoice]] = ()  # other invoices: (as read, as written)
 
 
 Change = Callable[[Invoice, datetime], InvoiceWrite]
@@ -75,15 +75,17 @@ class InvoiceService:
         """Keeps the original and writes the invoice PENDING; the same id with the same content
         returns the existing invoice (``False``: not created), with other content is a conflict."""
         invoices.validate_document(document, actor.account_id)
-        return self._store_and_create(actor.account_id, document, original)
+        return self._store_and_create(actor.account_id, document, original, actor.name)
 
-    def _store_and_create(self, account_id: str, document: InvoiceDocument, original: bytes) -> tuple[Invoice, bool]:
+    def _store_and_create(
+        self, account_id: str, document: InvoiceDocument, original: bytes, received_by: str
+    ) -> tuple[Invoice, bool]:
         """The original, exactly as received, goes under ``originals/`` where nothing overwrites it
         (the download link serves it even if the uploader later replaces their object)."""
         digest = invoices.content_hash(document)
         key = f"originals/{account_id}/{document.invoiceId}/{digest}.json"
         self.documents.put(key, original)
-        invoice = invoices.new_invoice(account_id, document, self.clock(), key, digest)
+        invoice = invoices.new_invoice(account_id, document, self.clock(), key, digest, received_by=received_by)
         existing = self.invoices.create(invoice)
         if existing is None:
             return invoice, True
@@ -104,7 +106,7 @@ class InvoiceService:
                 raise DocumentGone(key)
             document = InvoiceDocument.model_validate(jsonio.loads(body))
             invoices.validate_document(document, account_id)
-            invoice, _ = self._store_and_create(account_id, document, body)
+            invoice, _ = self._store_and_create(account_id, document, body, SYSTEM)
             outcome.update(status="ACCEPTED", invoiceId=invoice.invoiceId)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             outcome.update(status="REJECTED", error=f"not a JSON document: {error}")
@@ -133,6 +135,14 @@ class InvoiceService:
         page = self.invoices.list(account_id, limit, token, po_id=po_id)
         if not page.items and token is None and self.purchase_orders.get(account_id, po_id) is None:
             raise NotFound(f"PO {po_id!r} not found")
+        return page
+
+    def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
+        """The invoice's trail, newest first; its last page ends with its receipt."""
+        invoice = self.get(account_id, invoice_id)
+        page = self.invoices.history(account_id, invoice_id, limit, token)
+        if page.next_token is None:
+            return Page([*page.items, invoices.received_entry(invoice)], None)
         return page
 
     def document_link(self, account_id: str, invoice_id: str) -> dict[str, Any]:
@@ -171,12 +181,12 @@ class InvoiceService:
             actor, invoice_id, if_match, lambda invoice, now: InvoiceWrite(invoices.approve(invoice, now))
         )
 
-    def reject(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
+    def reject(self, actor: Actor, invoice_id: str, if_match: str | None, reason: str | None = None) -> Invoice:
         """``SUBMITTED`` → ``REJECTED``: a matched invoice is unmatched and credited back, a matched
         credit memo's credit is reversed, in the same write."""
 
         def change(invoice: Invoice, now: datetime) -> InvoiceWrite:
-            after = invoices.reject(invoice, now)
+            after = invoices.reject(invoice, now, reason)
             if invoice.matchStatus != "MATCHED":
                 return InvoiceWrite(after)
             if invoice.documentType == "CREDIT_MEMO":
@@ -193,8 +203,10 @@ class InvoiceService:
             if after is invoice:
                 return invoice
             after = numbered(after, changes)
+            history = invoices.trail_entries(invoice, after, also)
+            written = [(record, read.version) for read, record in also]
             try:
-                self.invoices.save_change(after, invoice.version, changes, actor, also=also)
+                self.invoices.save_change(after, invoice.version, changes, actor, also=written, history=history)
             except (InvoiceChanged, PurchaseOrderChanged, StaleWrite):
                 continue  # moved meanwhile (the matcher, another user): decide again on fresh state
             return after
@@ -230,7 +242,7 @@ class InvoiceService:
             po, movements, after, action="INVOICE_UNMATCHED", reason="CREDIT_MEMO_REJECTED", alert_percents=[]
         )
         original_after = invoices.credit_withdrawn(original, memo.match.amount, now)
-        return InvoiceWrite(after, [change], [(original_after, original.version)])
+        return InvoiceWrite(after, [change], [(original, original_after)])
 
     @staticmethod
     def _require_no_credits(invoice: Invoice) -> None:

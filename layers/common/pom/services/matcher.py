@@ -89,7 +89,8 @@ class MatcherService:
                 assert decision.unmatched_reason is not None  # noqa: S101
                 after = invoices.unmatched(invoice, decision.unmatched_reason, now, decision.explanation)
             try:
-                self.invoices.save_change(after, invoice.version, changes, self._actor(invoice))
+                history = invoices.trail_entries(invoice, after)
+                self.invoices.save_change(after, invoice.version, changes, self._actor(invoice), history=history)
             except PurchaseOrderChanged as changed:
                 if changed.current is None:
                     pos.pop(changed.po_id, None)
@@ -112,8 +113,12 @@ class MatcherService:
         than the original still holds there. Reads the original and its PO, then one transaction."""
         for _ in range(_ATTEMPTS):
             after, changes, also = self._credit_plan(memo, self.clock())
+            history = invoices.trail_entries(memo, after, also)
+            written = [(record, read.version) for read, record in also]
             try:
-                self.invoices.save_change(after, memo.version, changes, self._actor(memo), also=also)
+                self.invoices.save_change(
+                    after, memo.version, changes, self._actor(memo), also=written, history=history
+                )
             except InvoiceChanged as changed:
                 current = changed.current
                 if current is not None and current.invoiceId == memo.invoiceId and current.matchStatus != "PENDING":
@@ -127,7 +132,7 @@ class MatcherService:
 
     def _credit_plan(
         self, memo: Invoice, now: datetime
-    ) -> tuple[Invoice, list[PurchaseOrderMovement], list[tuple[Invoice, int]]]:
+    ) -> tuple[Invoice, list[PurchaseOrderMovement], list[tuple[Invoice, Invoice]]]:
         assert memo.originalInvoiceId is not None  # noqa: S101 - validated on upload
         original = self.invoices.get(memo.accountId, memo.originalInvoiceId)
         po = None
@@ -145,7 +150,7 @@ class MatcherService:
         credits = [(movement.line_item_id, -movement.amount) for movement in movements]
         after, original_after = invoices.apply_credit_memo(memo, original, credits, now)
         change = po_movement(po, movements, after, action="INVOICE_MATCHED", reason="CREDIT_MEMO", alert_percents=[])
-        return after, [change], [(original_after, original.version)]
+        return after, [change], [(original, original_after)]
 
     def _actor(self, invoice: Invoice) -> Actor:
         return Actor(account_id=invoice.accountId, name=SYSTEM)

@@ -1,4 +1,6 @@
-"""PO audit entries in DynamoDB: a partition per PO, entries never edited, outliving the PO."""
+"""Audit trails in DynamoDB: a partition per PO and per invoice, entries never edited, outliving
+what they describe. Entries are written in the transaction of the change they describe; a page of
+a trail is one Query."""
 
 from __future__ import annotations
 
@@ -7,13 +9,13 @@ from collections.abc import Sequence
 
 from pom.core import jsonio
 from pom.domain.audit import Actor, AuditEvent
-from pom.store import keys
-from pom.store.dynamo import Write, to_item
+from pom.store.dynamo import Table, Write, to_item
+from pom.store.ports import Page
 
 
-def audit_writes(po_key: tuple[str, str], actor: Actor, at: str, events: Sequence[AuditEvent]) -> list[Write]:
-    """One Put per audit event; the SK orders them by time and never collides (random suffix)."""
-    account_id, po_id = po_key
+def audit_writes(trail: str, actor: Actor, at: str, events: Sequence[AuditEvent]) -> list[Write]:
+    """One Put per event on the trail (partition) ``trail``; the SK orders them by time and never
+    collides (random suffix)."""
     suffix = secrets.token_hex(4)
     return [
         Write(
@@ -21,7 +23,7 @@ def audit_writes(po_key: tuple[str, str], actor: Actor, at: str, events: Sequenc
                 "Put": {
                     "Item": to_item(
                         {
-                            "PK": keys.history_pk(account_id, po_id),
+                            "PK": trail,
                             "SK": f"{at}#{index:02d}#{suffix}",
                             "entity": "AUDIT",
                             "at": at,
@@ -36,3 +38,18 @@ def audit_writes(po_key: tuple[str, str], actor: Actor, at: str, events: Sequenc
         )
         for index, event in enumerate(events)
     ]
+
+
+def trail_page(table: Table, account_id: str, trail: str, limit: int, token: str | None) -> Page:
+    """A page of a trail, newest first, as the API shows it."""
+    page = table.page(account_id, None, trail, limit, token)
+    entries = [
+        {
+            "at": document["at"][:19] + "Z",
+            "actor": document["actor"],
+            "action": document["action"],
+            "details": jsonio.loads(document["details"]),
+        }
+        for document in page.items
+    ]
+    return Page(entries, page.next_token)

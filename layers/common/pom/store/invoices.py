@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pom.domain.audit import Actor
+from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement
 from pom.store import keys
-from pom.store.audit import audit_writes
+from pom.store.audit import audit_writes, trail_page
 from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
 from pom.store.outbox import notice_due
 from pom.store.ports import InvoiceChanged, Page, PurchaseOrderChanged, StaleWrite
@@ -140,12 +140,13 @@ class DynamoInvoiceStore:
 
     def save_change(
         self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,
-        *, also: Sequence[tuple[Invoice, int]] = (),
+        *, also: Sequence[tuple[Invoice, int]] = (), history: Sequence[tuple[str, AuditEvent]] = (),
     ) -> None:  # fmt: skip
         """One transaction: the invoice (if still at ``expected_version``), each PO's balances (if
-        still at the rev read), their ledger and audit entries and alerts due, and ``also`` other
-        invoices (a credit memo's original). A failed condition says which item moved and how it
-        stands now (ReturnValuesOnConditionCheckFailure), so the caller re-decides without a re-read."""
+        still at the rev read), their ledger and audit entries and alerts due, ``also`` other
+        invoices (a credit memo's original), and ``history``: (invoice id, event) on the invoices'
+        trails. A failed condition says which item moved and how it stands now
+        (ReturnValuesOnConditionCheckFailure), so the caller re-decides without a re-read."""
         writes = [
             Write(
                 {
@@ -163,10 +164,15 @@ class DynamoInvoiceStore:
         ]
         writes += [_balance_update(change) for change in changes]
         for change in changes:
-            writes += audit_writes((change.po.accountId, change.po.poId), actor, invoice.updatedAt, change.events)
+            writes += audit_writes(
+                keys.history_pk(change.po.accountId, change.po.poId), actor, invoice.updatedAt, change.events
+            )
             if change.ledger is not None:
                 writes.append(_ledger_write(invoice, change))
             writes += [notice_due(notice) for notice in change.notices]
+        for invoice_id, event in history:
+            trail = keys.invoice_history_pk(invoice.accountId, invoice_id)
+            writes += audit_writes(trail, actor, invoice.updatedAt, [event])
         try:
             self.table.transact(writes)
         except Cancelled as cancelled:
@@ -175,6 +181,9 @@ class DynamoInvoiceStore:
                     raise InvoiceChanged(_invoice_from(item)) from None
                 raise PurchaseOrderChanged(identifier, po_from(item)) from None
             raise StaleWrite(invoice.invoiceId) from None
+
+    def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
+        return trail_page(self.table, account_id, keys.invoice_history_pk(account_id, invoice_id), limit, token)
 
     def touch_pending(self, account_id: str, invoice_id: str, at: str) -> bool:
         """Writes ``replayedAt`` on an invoice that is still PENDING, so the stream delivers it to the

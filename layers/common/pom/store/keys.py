@@ -8,6 +8,7 @@
   SK ``<expirationMonth>#<poId>``: the matcher reads only POs that can take an invoice from that entity.
 - invoice: PK ``ACCT#<acct>``, SK ``INV#<invoiceId>``; GSI1 ``ACCT#<acct>#INV`` (all), GSI2
   ``ACCT#<acct>#INV#<matchStatus>``, GSI3 ``ACCT#<acct>#POINV#<poId>`` (matched to that PO), each by creation.
+- invoice history entry: PK ``ACCT#<acct>#INVHIST#<invoiceId>``, SK ``<at>#<n>#<random>`` (its own trail).
 - ledger entry (one per balance movement, immutable): PK ``ACCT#<acct>#LEDGER#<poId>``, SK ``<invoiceId>#<n>``.
 - invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key and version>``; GSI1/GSI2 by status, by arrival.
 - notice (e-mail, at most one per key): PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>``,
@@ -87,6 +88,10 @@ def invoice_list_partition(account_id: str, match_status: str | None = None) -> 
 
 def po_invoices_partition(account_id: str, po_id: str) -> str:
     return f"ACCT#{account_id}#POINV#{po_id}"
+
+
+def invoice_history_pk(account_id: str, invoice_id: str) -> str:
+    return f"ACCT#{account_id}#INVHIST#{invoice_id}"
 
 
 def ledger_pk(account_id: str, po_id: str) -> str:

@@ -120,7 +120,9 @@ class DynamoOutboxStore:
         if notice.get("threshold") is not None:
             details["threshold"] = notice["threshold"]
         actor = Actor(notice["accountId"], SYSTEM)
-        audit = audit_writes((notice["accountId"], notice["poId"]), actor, sent_at, [AuditEvent("NOTIFIED", details)])
+        audit = audit_writes(
+            keys.history_pk(notice["accountId"], notice["poId"]), actor, sent_at, [AuditEvent("NOTIFIED", details)]
+        )
         try:
             self.table.transact([Write({"Update": update}, tag="notice"), *audit])
         except Cancelled:

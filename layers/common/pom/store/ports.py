@@ -150,9 +150,13 @@ class InvoiceStore(Protocol):
 
     def save_change(
         self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,
-        *, also: Sequence[tuple[Invoice, int]] = (),
+        *, also: Sequence[tuple[Invoice, int]] = (), history: Sequence[tuple[str, AuditEvent]] = (),
     ) -> None:  # fmt: skip
-        """One atomic write; raises InvoiceChanged, PurchaseOrderChanged or StaleWrite."""
+        """One atomic write, with ``history`` (invoice id, event) on the invoices' own trails;
+        raises InvoiceChanged, PurchaseOrderChanged or StaleWrite."""
+
+    def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
+        """The invoice's own trail, newest first (what ``save_change`` wrote on it)."""
 
     def touch_pending(self, account_id: str, invoice_id: str, at: str) -> bool:
         """Makes a PENDING invoice go through the matcher again; False if it is no longer pending."""

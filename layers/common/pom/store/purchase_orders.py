@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pom.core import jsonio
 from pom.core.months import iso_timestamp
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.notices import Notice, first_check
 from pom.domain.purchase_orders import OPEN_STATUSES, PurchaseOrder
 from pom.store import keys
-from pom.store.audit import audit_writes
+from pom.store.audit import audit_writes, trail_page
 from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
 from pom.store.outbox import notice_due
 from pom.store.ports import AlreadyExists, Page, SettingsChanged, StaleWrite, VersionedSettings
@@ -102,7 +101,7 @@ class DynamoPurchaseOrderStore:
         writes = [
             Write({"Put": {"Item": po_item(po), "ConditionExpression": "attribute_not_exists(PK)"}}, tag="po"),
             Write({"ConditionCheck": settings_check}, tag="settings"),
-            *audit_writes((po.accountId, po.poId), actor, po.updatedAt, events),
+            *audit_writes(keys.history_pk(po.accountId, po.poId), actor, po.updatedAt, events),
             *pointer_writes(None, po),
         ]
         try:
@@ -120,7 +119,10 @@ class DynamoPurchaseOrderStore:
         items: list[dict[str, Any]] = []
         for po in pos:
             event = AuditEvent("CREATED", {"imported": True})
-            writes = [*audit_writes((po.accountId, po.poId), actor, po.updatedAt, [event]), *pointer_writes(None, po)]
+            writes = [
+                *audit_writes(keys.history_pk(po.accountId, po.poId), actor, po.updatedAt, [event]),
+                *pointer_writes(None, po),
+            ]
             items += [po_item(po), *(write.action["Put"]["Item"] for write in writes)]
         self.table.batch_put(items)
 
@@ -132,7 +134,7 @@ class DynamoPurchaseOrderStore:
         and the notices the change makes due."""
         writes = [
             Write({"Put": {"Item": po_item(po), **_rev_condition(before)}}),
-            *audit_writes((po.accountId, po.poId), actor, at, events),
+            *audit_writes(keys.history_pk(po.accountId, po.poId), actor, at, events),
             *(notice_due(notice) for notice in notices),
             *pointer_writes(before, po),
         ]
@@ -141,7 +143,7 @@ class DynamoPurchaseOrderStore:
     def delete(self, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]) -> None:
         writes = [
             Write({"Delete": {"Key": keys.po_key(po.accountId, po.poId), **_rev_condition(po)}}),
-            *audit_writes((po.accountId, po.poId), actor, at, events),
+            *audit_writes(keys.history_pk(po.accountId, po.poId), actor, at, events),
             *pointer_writes(po, None),
         ]
         self._transact(writes, po.poId)
@@ -153,17 +155,7 @@ class DynamoPurchaseOrderStore:
             raise StaleWrite(po_id) from None
 
     def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
-        page = self.table.page(account_id, None, keys.history_pk(account_id, po_id), limit, token)
-        entries = [
-            {
-                "at": document["at"][:19] + "Z",
-                "actor": document["actor"],
-                "action": document["action"],
-                "details": jsonio.loads(document["details"]),
-            }
-            for document in page.items
-        ]
-        return Page(entries, page.next_token)
+        return trail_page(self.table, account_id, keys.history_pk(account_id, po_id), limit, token)
 
     # --- what the matcher reads -----------------------------------------------------------------
 
