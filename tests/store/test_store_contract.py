@@ -252,6 +252,27 @@ def test_a_match_debits_the_po_with_its_ledger_and_audit_entries(stores: Stores,
     assert stores.outbox.key(alert) in stores.schedule.due(iso_timestamp(later(6))).notices
 
 
+def test_an_invoice_change_writes_its_history_and_a_failed_one_writes_none(stores: Stores, account: str):
+    po = created(stores, account)
+    invoice = new_inv(account)
+    stores.invoices.create(invoice)
+    after, change = matched(invoice, po, later(5))
+    history = invoices.trail_entries(invoice, after)
+    with pytest.raises(InvoiceChanged):  # read at another version: nothing of it is written
+        stores.invoices.save_change(after, invoice.version + 1, [change], Actor(account, "system"), history=history)
+    assert stores.invoices.history(account, "INV-1", 10, None).items == []
+    stores.invoices.save_change(after, invoice.version, [change], Actor(account, "system"), history=history)
+    submitted = invoices.submit(after, AccountSettings(), later(6))
+    stores.invoices.save_change(
+        submitted, after.version, [], Actor(account, "ana"), history=invoices.trail_entries(after, submitted)
+    )
+    first = stores.invoices.history(account, "INV-1", 1, None)
+    assert [(e["action"], e["actor"]) for e in first.items] == [("SUBMITTED", "ana")]
+    rest = stores.invoices.history(account, "INV-1", 10, first.next_token)
+    assert [(e["action"], e["details"]["poId"]) for e in rest.items] == [("MATCHED", "PO-1")]
+    assert stores.invoices.history(new_account(), "INV-1", 10, None).items == []
+
+
 def test_a_change_on_a_stale_invoice_fails_with_the_current_one(stores: Stores, account: str):
     po = created(stores, account)
     invoice = new_inv(account)
