@@ -191,6 +191,21 @@ def test_candidates_follow_the_po_through_status_months_and_delete(stores: Store
     assert stores.purchase_orders.candidate_ids(new_account(), AWS_INC, "2026-12") == []
 
 
+def test_candidates_follow_a_moved_effective_month(stores: Stores, account: str):
+    """Defect 4: the bill-from pointers kept the effective month the PO was created with while its
+    expiration month stayed, so the matcher was offered the PO for months it was not in effect."""
+    po = created(stores, account)
+
+    def candidates(month: str) -> list[str]:
+        return stores.purchase_orders.candidate_ids(account, AWS_INC, month)
+
+    later_start = saved(stores, po, replace_purchase_order(po, body(effectiveMonth="2026-04"), later(1)))
+    assert candidates("2026-02") == []
+    assert candidates("2026-05") == ["PO-1"]
+    saved(stores, later_start, replace_purchase_order(later_start, body(effectiveMonth="2026-01"), later(2)))
+    assert candidates("2026-02") == ["PO-1"]
+
+
 def test_with_settings_reads_the_settings_and_the_pos_that_exist(stores: Stores, account: str):
     po = created(stores, account)
     put = stores.settings.put(account, AccountSettings(paymentTerms="Net 60"), iso_timestamp(NOW))
