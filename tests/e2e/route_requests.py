@@ -99,6 +99,7 @@ def route_requests(documented: Operations) -> list[RouteRequest]:
         RouteRequest("GET", "/invoices", query={"poId": PO_ID}),
         RouteRequest("GET", "/invoices/{invoiceId}", invoice),
         RouteRequest("GET", "/invoices/{invoiceId}/document", invoice),
+        RouteRequest("GET", "/invoices/{invoiceId}/history", invoice),
         RouteRequest("GET", "/invoice-uploads"),
         RouteRequest("PUT", "/purchase-orders/{poId}", po, PO_FIELDS),
         RouteRequest("POST", "/purchase-orders/{poId}/line-items", po, new_line_item),

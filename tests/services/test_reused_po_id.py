@@ -26,18 +26,8 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-# The short cut for a rematch to where the invoice already is (services/invoices.py ``_rematch``)
-# compares ids only: to the new PO's line item of the old id, it leaves the invoice on the deleted PO.
-SAME_IDS_KEPT = pytest.mark.xfail(
-    strict=True, reason="defect: a rematch to the new PO under the old PO and line item ids is a no-op"
-)
 CASES = [
-    pytest.param(
-        action,
-        item,
-        id=f"{action}, {label}",
-        marks=SAME_IDS_KEPT if (action, item) == ("rematch to the new PO", "1") else (),
-    )
+    pytest.param(action, item, id=f"{action}, {label}")
     for action in ACTIONS
     for item, label in [("1", "same line item"), ("2", "without the old line item")]
 ]

@@ -256,12 +256,13 @@ class InvoiceService:
         invoices.require_draft(invoice, "rematched")
         self._require_no_credits(invoice)
         old = invoice.match
-        if old is not None and (old.poId, old.lineItemId, old.lines) == (target.poId, target.lineItemId, None):
-            return InvoiceWrite(invoice)
         po_ids = [target.poId] + ([old.poId] if old is not None and old.poId != target.poId else [])
         versioned, found = self.purchase_orders.with_settings(invoice.accountId, po_ids)
         pos = {po.poId: po for po in found}
         po = pos.get(target.poId)
+        unchanged = old is not None and (old.poId, old.lineItemId, old.lines) == (target.poId, target.lineItemId, None)
+        if unchanged and ledger.holds_on(invoice, po):
+            return InvoiceWrite(invoice)  # already there (on this very PO, not one whose id was used again)
         if po is None:
             raise ValidationFailed([FieldError(("body", "poId"), f"no PO {target.poId!r} in this account")])
         item = po.line_item(target.lineItemId)
