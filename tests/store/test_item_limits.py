@@ -1,0 +1,68 @@
+"""The largest PO the contract and the bounds allow stays under DynamoDB's 400 KB item limit, even
+with every period invoiced (defect 12: the period map grew the PO without bound)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pom.domain.ledger import LineItemMovement, apply
+from pom.domain.models import AccountSettings, PurchaseOrderCreate
+from pom.domain.purchase_orders import new_purchase_order
+from pom.store.purchase_orders import po_item
+from tests.store.builders import NOW
+
+ITEM_LIMIT = 400 * 1024
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (its documented formula; numbers at their largest)."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return 1 + (len(inner.replace("-", "").replace(".", "")) + 1) // 2 + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(element) for element in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + attribute_size(element) for name, element in inner.items())
+    raise AssertionError(kind)
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+def test_the_largest_po_with_every_period_invoiced_fits_in_one_item():
+    body = PurchaseOrderCreate.model_validate(
+        {
+            "poId": "P" * 100,
+            "billFrom": [f"{'Seller ' * 28}{n:02d}" for n in range(20)],
+            "effectiveMonth": "2030-01",
+            "expirationMonth": "2039-12",  # 120 months, the longest span allowed
+            "description": "d" * 500,
+            "contacts": [{"name": "n" * 200, "email": f"{'a' * 60}{n}@example.com"} for n in range(20)],
+            "lineItems": [
+                {
+                    "lineItemId": f"{n:032d}",
+                    "type": "MONTHLY_USAGE",
+                    "recurrence": "MONTHLY",
+                    "amount": "999999999999.99",
+                    "description": "x" * 500,
+                }
+                for n in range(100)
+            ],
+        }
+    )
+    po, _ = new_purchase_order("a" * 64, body, AccountSettings(), NOW)
+    month_of = [f"{2030 + index // 12}-{index % 12 + 1:02d}" for index in range(120)]
+    movements = [
+        LineItemMovement(item.lineItemId, Decimal("999999999999.99"), month, 1)
+        for item in po.lineItems
+        for month in month_of
+    ]
+    invoiced = apply(po, movements)
+    size = item_size(po_item(invoiced))
+    assert size < ITEM_LIMIT, size
