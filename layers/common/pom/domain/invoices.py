@@ -418,35 +418,6 @@ def _require_approval_status(invoice: Invoice, expected: str, action: str) -> No
 
 def invoice_view(invoice: Invoice) -> dict[str, Any]:
     currency = invoice.currency
-
-    def money(amount: Decimal | None, in_currency: str = currency) -> str | None:
-        return None if amount is None else format_amount(amount, in_currency)
-
-    match = None
-    if invoice.match is not None:
-        po_currency = invoice.match.poCurrency
-        match = {
-            "poId": invoice.match.poId,
-            "lineItemId": invoice.match.lineItemId,
-            "amount": money(invoice.match.amount),
-            "availableBalance": money(invoice.match.availableBalance, po_currency),
-            "matchedAt": display_timestamp(invoice.match.matchedAt),
-            "flags": invoice.match.flags,
-            "lines": None
-            if invoice.match.lines is None
-            else [
-                {
-                    "lineNumber": line.lineNumber,
-                    "lineItemId": line.lineItemId,
-                    "amount": money(line.amount),
-                    "availableBalance": money(line.availableBalance, po_currency),
-                    "poLineItemId": line.poLineItemId,
-                }
-                for line in invoice.match.lines
-            ],
-            "month": invoice.match.month,
-            "manual": invoice.match.manual,
-        }
     return {
         "invoiceId": invoice.invoiceId,
         "documentType": invoice.documentType,
@@ -455,16 +426,16 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "invoiceType": invoice.invoiceType,
         "issueDate": invoice.issueDate,
         "currency": currency,
-        "subtotal": money(invoice.subtotal),
-        "tax": money(invoice.tax),
-        "total": money(invoice.total),
+        "subtotal": format_amount(invoice.subtotal, currency),
+        "tax": format_amount(invoice.tax, currency),
+        "total": format_amount(invoice.total, currency),
         "lines": None
         if invoice.lines is None
         else [
             {
                 "lineNumber": line.lineNumber,
                 "description": line.description,
-                "amount": money(line.amount),
+                "amount": format_amount(line.amount, currency),
                 "poLineItemId": line.poLineItemId,
             }
             for line in invoice.lines
@@ -472,13 +443,45 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "poId": invoice.poId,
         "description": invoice.description,
         "matchStatus": invoice.matchStatus,
-        "match": match,
+        "match": None if invoice.match is None else _match_view(invoice.match, currency),
         "unmatchedReason": invoice.unmatchedReason,
         "matchExplanation": invoice.matchExplanation,
-        "creditedAmount": money(invoice.creditedAmount),
+        "creditedAmount": format_amount(invoice.creditedAmount, currency),
         "approvalStatus": invoice.approvalStatus,
         "rejectionReason": invoice.rejectionReason,
         "createdAt": display_timestamp(invoice.createdAt),
         "updatedAt": display_timestamp(invoice.updatedAt),
         "version": invoice.version,
     }
+
+
+def _match_view(match: Match, currency: str) -> dict[str, Any]:
+    """``currency``: the invoice's, what it debited; balances are in the PO's (``poCurrency``)."""
+    return {
+        "poId": match.poId,
+        "lineItemId": match.lineItemId,
+        "amount": format_amount(match.amount, currency),
+        "availableBalance": _balance_view(match.availableBalance, match.poCurrency),
+        "matchedAt": display_timestamp(match.matchedAt),
+        "flags": match.flags,
+        "lines": None
+        if match.lines is None
+        else [_match_line_view(line, currency, match.poCurrency) for line in match.lines],
+        "month": match.month,
+        "manual": match.manual,
+    }
+
+
+def _match_line_view(line: MatchLine, currency: str, po_currency: str) -> dict[str, Any]:
+    return {
+        "lineNumber": line.lineNumber,
+        "lineItemId": line.lineItemId,
+        "amount": format_amount(line.amount, currency),
+        "availableBalance": _balance_view(line.availableBalance, po_currency),
+        "poLineItemId": line.poLineItemId,
+    }
+
+
+def _balance_view(balance: Decimal | None, po_currency: str) -> str | None:
+    """None when the PO does not track its balance."""
+    return None if balance is None else format_amount(balance, po_currency)

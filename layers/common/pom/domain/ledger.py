@@ -38,7 +38,7 @@ def holds_on(invoice: Invoice, po: PurchaseOrder | None) -> bool:
 
 def _period(po: PurchaseOrder, line_item_id: str, month: str) -> str | None:
     item = po.line_item(line_item_id)
-    return month if item is not None and item.recurrence == "MONTHLY" else None
+    return None if item is None else item.period(month)
 
 
 def debits_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:

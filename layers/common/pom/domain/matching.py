@@ -294,8 +294,8 @@ def select(
     listed = [_outcome(ranked[rank], blocked[rank], winner) for rank in _listed_ranks(len(ranked), winner_rank)]
     if winner is None:
         return _unmatched(facts, "INSUFFICIENT_BALANCE", excluded, listed, len(ranked))
-    month = facts.issue_month if winner.item.recurrence == "MONTHLY" else None
-    debit = Debit(winner.po.poId, winner.item.lineItemId, facts.subtotal, winner.available, month)
+    period = winner.item.period(facts.issue_month)
+    debit = Debit(winner.po.poId, winner.item.lineItemId, facts.subtotal, winner.available, period)
     flags = flags_for(facts, winner.po, [debit], matching, account_currency=account_currency)
     return Decision(winner.po, (debit,), flags, explanation=_explain(excluded, None, listed, len(ranked)))
 
@@ -358,33 +358,18 @@ def _select_lines(
     """Each invoice line to the PO line item it names; a line naming none, one the PO lacks, or one
     that does not take the invoice (type, months) goes to the PO's best line item for it. Lines on
     the same line item draw down the same balance in turn."""
-    drawn: dict[str, Decimal] = {}
     debits: list[Debit] = []
     lines_explained: list[dict[str, Any]] = []
-    blocked = False
-    for line_number, amount, requested in facts.lines:
+    for line in facts.lines:
+        line_number, amount, requested = line
         item, how = _line_item_for(po, facts, requested, amount)
         if item is None:
             excluded.append(_Exclusion(po.poId, _NO_LINE_ITEM_FITS, f"line {line_number}: no line item fits it"))
             return _unmatched(facts, "PO_NOT_ELIGIBLE", excluded, [], 0)
-        base = available_balance(po, item, facts.issue_month)
-        available = None if base is None else base - drawn.get(item.lineItemId, ZERO)
-        drawn[item.lineItemId] = drawn.get(item.lineItemId, ZERO) + amount
-        month = facts.issue_month if item.recurrence == "MONTHLY" else None
-        debits.append(Debit(po.poId, item.lineItemId, amount, available, month, line_number, requested))
-        within = within_tolerance(amount, available, matching, currency=po.currency, account_currency=account_currency)
-        if matching.blockExceedingBalance and po.currency == facts.currency and not within:
-            blocked = True
-        lines_explained.append(
-            {
-                "lineNumber": line_number,
-                "poLineItemId": requested,
-                "lineItemId": item.lineItemId,
-                "availableBalance": None if available is None else f"{available:f}",
-                "how": how,
-            }
-        )
-    if blocked:
+        debit = _line_debit(po, item, line, facts.issue_month, debits)
+        debits.append(debit)
+        lines_explained.append(_line_explained(debit, how))
+    if _any_line_blocked(facts, po, debits, matching, account_currency):
         return Decision(
             None,
             unmatched_reason="INSUFFICIENT_BALANCE",
@@ -395,6 +380,46 @@ def _select_lines(
         tuple(debits),
         flags_for(facts, po, debits, matching, account_currency=account_currency),
         explanation=_explain(excluded, None, lines_explained, by_line=True),
+    )
+
+
+def _line_debit(
+    po: PurchaseOrder,
+    item: LineItem,
+    line: tuple[int, Decimal, str | None],
+    month: str,
+    earlier: Sequence[Debit],
+) -> Debit:
+    """One invoice line's debit of ``item``, from the balance the ``earlier`` lines left it."""
+    line_number, amount, requested = line
+    base = available_balance(po, item, month)
+    drawn = sum((debit.amount for debit in earlier if debit.line_item_id == item.lineItemId), ZERO)
+    available = None if base is None else base - drawn
+    return Debit(po.poId, item.lineItemId, amount, available, item.period(month), line_number, requested)
+
+
+def _line_explained(debit: Debit, how: str) -> dict[str, Any]:
+    return {
+        "lineNumber": debit.line_number,
+        "poLineItemId": debit.requested_line_item_id,
+        "lineItemId": debit.line_item_id,
+        "availableBalance": None if debit.available is None else f"{debit.available:f}",
+        "how": how,
+    }
+
+
+def _any_line_blocked(
+    facts: InvoiceFacts, po: PurchaseOrder, debits: Sequence[Debit], matching: MatchingSettings, account_currency: str
+) -> bool:
+    """With ``blockExceedingBalance``, a line exceeds its balance beyond the tolerance (a PO in
+    another currency is not debited, so it has no balance to exceed)."""
+    if not matching.blockExceedingBalance or po.currency != facts.currency:
+        return False
+    return not all(
+        within_tolerance(
+            debit.amount, debit.available, matching, currency=po.currency, account_currency=account_currency
+        )
+        for debit in debits
     )
 
 

@@ -51,6 +51,10 @@ class LineItem(BaseModel):
     def has_invoices(self) -> bool:
         return self.matchCount > 0 or self.invoiced != ZERO
 
+    def period(self, month: str) -> str | None:
+        """The period an invoice for ``month`` moves: that month for a monthly line item, else None."""
+        return month if self.recurrence == "MONTHLY" else None
+
     def total(self) -> Decimal | None:
         if self.amount is None:
             return None

@@ -58,8 +58,13 @@ def po_index_keys(account_id: str, po_id: str, status: str, updated_at: str) -> 
     }
 
 
+def _list_partition(account_id: str, kind: str, status: str | None) -> str:
+    """A list index's partition: all of an account's ``kind`` (GSI1), or those in ``status`` (GSI2)."""
+    return f"ACCT#{account_id}#{kind}" + (f"#{status}" if status else "")
+
+
 def po_list_partition(account_id: str, status: str | None = None) -> str:
-    return f"ACCT#{account_id}#PO" + (f"#{status}" if status else "")
+    return _list_partition(account_id, "PO", status)
 
 
 def history_pk(account_id: str, po_id: str) -> str:
@@ -83,7 +88,7 @@ def invoice_key(account_id: str, invoice_id: str) -> Key:
 
 
 def invoice_list_partition(account_id: str, match_status: str | None = None) -> str:
-    return f"ACCT#{account_id}#INV" + (f"#{match_status}" if match_status else "")
+    return _list_partition(account_id, "INV", match_status)
 
 
 def po_invoices_partition(account_id: str, po_id: str) -> str:
@@ -107,7 +112,7 @@ def upload_sk(object_key: str, version: str) -> str:
 
 
 def upload_list_partition(account_id: str, status: str | None = None) -> str:
-    return f"ACCT#{account_id}#UPLOAD" + (f"#{status}" if status else "")
+    return _list_partition(account_id, "UPLOAD", status)
 
 
 def notice_sk(notice: Notice) -> str:
