@@ -114,7 +114,7 @@ def route_requests(documented: Operations) -> list[RouteRequest]:
         RouteRequest("DELETE", "/invoices/{invoiceId}/match", invoice),
         RouteRequest("POST", "/invoices/{invoiceId}/submit", invoice),
         RouteRequest("POST", "/invoices/{invoiceId}/approve", invoice),
-        RouteRequest("POST", "/invoices/{invoiceId}/reject", {"invoiceId": SUBMITTED_INVOICE_ID}),
+        RouteRequest("POST", "/invoices/{invoiceId}/reject", {"invoiceId": SUBMITTED_INVOICE_ID}, {"reason": "no PO"}),
         RouteRequest("POST", "/purchase-orders/{poId}/status", po, {"status": "SUSPENDED"}),
         RouteRequest("POST", "/invoices", body=invoice_document("INV-NEW", "10.00", "2026-04-01", poId=PO_ID)),
         RouteRequest("POST", "/purchase-orders", body={**PO_FIELDS, "poId": f"{PO_ID} copy"}),

@@ -16,7 +16,7 @@ from pom.core.money import ZERO, check_minor_units, format_amount
 from pom.domain.audit import SYSTEM, AuditEvent
 from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
 from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings
-from pom.domain.purchase_orders import STORED, display_timestamp, precise_timestamp
+from pom.domain.purchase_orders import STORED, PurchaseOrder, display_timestamp, precise_timestamp
 
 
 class InvoiceLine(BaseModel):
@@ -279,6 +279,30 @@ def apply_credit_memo(
     )  # fmt: skip
     original_after = _changed(original, now, creditedAmount=original.creditedAmount + amount)
     return memo_after, original_after
+
+
+def credited_by_hand(memo: Invoice, po: PurchaseOrder, line_item_id: str, credit: Decimal, now: datetime) -> Invoice:
+    """A credit memo matched by hand to one line item of a PO of its entity and currency, crediting
+    ``credit`` (the caller caps it at what the line item holds)."""
+    match = Match(
+        poId=po.poId,
+        lineItemId=line_item_id,
+        amount=credit,
+        matchedAt=precise_timestamp(now),
+        month=memo.issue_month,
+        poCurrency=po.currency,
+        poCreatedAt=po.createdAt,
+        manual=True,
+        debits=[MatchLine(lineNumber=0, lineItemId=line_item_id, amount=credit)],
+    )
+    explanation = {
+        "creditMemo": {
+            "credited": f"{credit:f}",
+            "requested": f"{memo.subtotal:f}",
+            "note": "matched by hand: a credit memo credits at most what the line item holds",
+        }
+    }
+    return _changed(memo, now, matchStatus="MATCHED", match=match, unmatchedReason=None, matchExplanation=explanation)
 
 
 def credit_withdrawn(original: Invoice, amount: Decimal, now: datetime) -> Invoice:

@@ -16,7 +16,7 @@ from pom.core.money import ZERO, format_amount
 from pom.domain.audit import AuditEvent
 from pom.domain.invoices import Invoice, remaining_debits
 from pom.domain.notices import Notice, balance_alert
-from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
+from pom.domain.purchase_orders import LineItem, PurchaseOrder, purchase_order_view
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,30 @@ def credits_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
         )
         for debit in invoice.match.debits
     ]
+
+
+def undo_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
+    """What takes ``invoice``'s match off ``po``: an invoice's debits credited back (less what memos
+    took), a credit memo's credits debited again."""
+    return memo_reversal(invoice, po) if invoice.documentType == "CREDIT_MEMO" else credits_of(invoice, po)
+
+
+def match_movements(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
+    """What a match just recorded on ``invoice`` moves: an invoice debits, a credit memo credits."""
+    if invoice.documentType != "CREDIT_MEMO":
+        return debits_of(invoice, po)
+    assert invoice.match is not None  # noqa: S101
+    month = invoice.match.month
+    return [
+        LineItemMovement(c.lineItemId, -c.amount, _period(po, c.lineItemId, month), 0) for c in invoice.match.debits
+    ]
+
+
+def invoiced_on(item: LineItem, month: str) -> Decimal:
+    """What a line item holds for an invoice of ``month`` (its period's, for a monthly one): the
+    most a credit memo matched by hand to it can credit."""
+    period = item.period(month)
+    return item.invoiced if period is None else item.periodInvoiced.get(period, ZERO)
 
 
 def credit_memo_movements(original: Invoice, po: PurchaseOrder, amount: Decimal) -> list[LineItemMovement]:

@@ -32,7 +32,8 @@ from pom.domain.matching import (
     po_refusal,
     within_tolerance,
 )
-from pom.domain.models import InvoiceDocument, ManualMatch
+from pom.domain.models import AccountSettings, InvoiceDocument, ManualMatch
+from pom.domain.purchase_orders import LineItem, PurchaseOrder
 from pom.store.ports import (
     InvoiceChanged,
     InvoiceStore,
@@ -189,7 +190,7 @@ class InvoiceService:
             after = invoices.reject(invoice, now, reason)
             if invoice.matchStatus != "MATCHED":
                 return InvoiceWrite(after)
-            if invoice.documentType == "CREDIT_MEMO":
+            if invoice.documentType == "CREDIT_MEMO" and invoice.match is not None and not invoice.match.manual:
                 return self._memo_reversed(invoice, after, now)
             return self._credited_back(invoice, after)
 
@@ -219,7 +220,7 @@ class InvoiceService:
         po = self.purchase_orders.get(before.accountId, before.match.poId)
         if po is None or not ledger.holds_on(before, po):
             return InvoiceWrite(after)
-        credits = ledger.credits_of(before, po)
+        credits = ledger.undo_of(before, po)
         reason = after.unmatchedReason or "UNMATCHED"
         return InvoiceWrite(
             after, [po_movement(po, credits, after, action="INVOICE_UNMATCHED", reason=reason, alert_percents=[])]
@@ -246,13 +247,14 @@ class InvoiceService:
 
     @staticmethod
     def _require_no_credits(invoice: Invoice) -> None:
-        if invoice.documentType == "CREDIT_MEMO":
+        if invoice.documentType == "CREDIT_MEMO" and invoice.match is not None and not invoice.match.manual:
             raise Conflict("a credit memo's match follows its original invoice and cannot be changed")
         if invoice.creditedAmount > 0:
             raise Conflict("credit memos have been applied against this invoice: its match can no longer change")
 
     def _rematch(self, actor: Actor, invoice: Invoice, target: ManualMatch, now: datetime) -> InvoiceWrite:
-        """Credits the old line item and debits the chosen one in one step, under the account's rules."""
+        """Takes the match off its old line item and puts it on the chosen one in one step, under
+        the account's rules: an invoice debits it, a credit memo credits it (at most what it holds)."""
         invoices.require_draft(invoice, "rematched")
         self._require_no_credits(invoice)
         old = invoice.match
@@ -263,46 +265,77 @@ class InvoiceService:
         unchanged = old is not None and (old.poId, old.lineItemId, old.lines) == (target.poId, target.lineItemId, None)
         if unchanged and ledger.holds_on(invoice, po):
             return InvoiceWrite(invoice)  # already there (on this very PO, not one whose id was used again)
-        if po is None:
-            raise ValidationFailed([FieldError(("body", "poId"), f"no PO {target.poId!r} in this account")])
-        item = po.line_item(target.lineItemId)
-        if item is None:
-            raise ValidationFailed([FieldError(("body", "lineItemId"), f"PO {po.poId!r} has no such line item")])
-        refusal = po_refusal(po, invoice.facts()) or line_item_refusal(item, invoice.invoiceType, invoice.issue_month)
-        if refusal is not None:
-            raise Conflict(f"PO {po.poId!r} line item {item.lineItemId!r} cannot take the invoice: {refusal}")
+        po, item = _target_line_item(invoice, po, target)
         old_po = pos.get(old.poId) if old is not None and ledger.holds_on(invoice, pos.get(old.poId)) else None
-        credits = ledger.credits_of(invoice, old_po) if old is not None and old_po is not None else []
+        undo = ledger.undo_of(invoice, old_po) if old_po is not None else []
         same_po = old_po is not None and old_po.poId == po.poId
-        base = ledger.apply(po, credits) if same_po else po
-        rules = versioned.settings.matching
-        available = available_balance(base, item, invoice.issue_month)
-        same_currency = po.currency == invoice.currency
-        account_currency = versioned.settings.currency
-        within = within_tolerance(
-            invoice.subtotal, available, rules, currency=po.currency, account_currency=account_currency
-        )
-        if rules.blockExceedingBalance and same_currency and not within:
-            raise Conflict("blockExceedingBalance: the invoice exceeds that line item's balance beyond the tolerance")
-        month = invoice.issue_month if item.recurrence == "MONTHLY" else None
-        debit = Debit(po.poId, item.lineItemId, invoice.subtotal, available, month)
-        flags = flags_for(invoice.facts(), po, [debit], rules, account_currency=account_currency)
-        explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}
-        after = invoices.matched(invoice, Decision(po, (debit,), flags, explanation=explanation), now, manual=True)
-        debits = ledger.debits_of(after, po)
+        base = ledger.apply(po, undo) if same_po else po
+        if invoice.documentType == "CREDIT_MEMO":
+            after = _credited_by_hand(invoice, base, item.lineItemId, now)
+        else:
+            after = _debited_by_hand(actor, invoice, base, item, versioned.settings, now=now)
+        moves = ledger.match_movements(after, po)
         percents = versioned.settings.notifications.balanceAlertPercents
         if same_po:
             change = po_movement(
-                po, credits + debits, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents
+                po, undo + moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents
             )
             unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
             return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])])
         changes = []
-        if old_po is not None and credits:
+        if old_po is not None and undo:
             changes.append(
-                po_movement(old_po, credits, after, action="INVOICE_UNMATCHED", reason="REMATCH", alert_percents=[])
+                po_movement(old_po, undo, after, action="INVOICE_UNMATCHED", reason="REMATCH", alert_percents=[])
             )
         changes.append(
-            po_movement(po, debits, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents)
+            po_movement(po, moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents)
         )
         return InvoiceWrite(after, changes)
+
+
+def _target_line_item(
+    invoice: Invoice, po: PurchaseOrder | None, target: ManualMatch
+) -> tuple[PurchaseOrder, LineItem]:
+    """The PO and line item a manual match names, if they exist (422) and can take the invoice (409:
+    the one fit check automatic matching uses; a credit memo also needs the PO's currency)."""
+    if po is None:
+        raise ValidationFailed([FieldError(("body", "poId"), f"no PO {target.poId!r} in this account")])
+    item = po.line_item(target.lineItemId)
+    if item is None:
+        raise ValidationFailed([FieldError(("body", "lineItemId"), f"PO {po.poId!r} has no such line item")])
+    refusal = po_refusal(po, invoice.facts()) or line_item_refusal(item, invoice.invoiceType, invoice.issue_month)
+    if refusal is None and invoice.documentType == "CREDIT_MEMO" and po.currency != invoice.currency:
+        refusal = f"a credit memo in {invoice.currency} cannot credit a PO in {po.currency}"
+    if refusal is not None:
+        raise Conflict(f"PO {po.poId!r} line item {item.lineItemId!r} cannot take the invoice: {refusal}")
+    return po, item
+
+
+def _credited_by_hand(memo: Invoice, po: PurchaseOrder, line_item_id: str, now: datetime) -> Invoice:
+    """The memo on that line item, crediting at most what it holds (``po``: as the old match's
+    removal leaves it)."""
+    item = po.line_item(line_item_id)
+    assert item is not None  # noqa: S101 - checked by _target_line_item
+    credit = min(memo.subtotal, ledger.invoiced_on(item, memo.issue_month))
+    if credit <= 0:
+        raise Conflict(f"line item {line_item_id!r} holds nothing invoiced to credit")
+    return invoices.credited_by_hand(memo, po, line_item_id, credit, now)
+
+
+def _debited_by_hand(
+    actor: Actor, invoice: Invoice, base: PurchaseOrder, item: LineItem, settings: AccountSettings, *, now: datetime
+) -> Invoice:
+    """The invoice on that line item (``base``: the PO as the old match's removal leaves it), refused
+    when blockExceedingBalance and it exceeds beyond the tolerance."""
+    rules, account_currency = settings.matching, settings.currency
+    available = available_balance(base, item, invoice.issue_month)
+    within = within_tolerance(
+        invoice.subtotal, available, rules, currency=base.currency, account_currency=account_currency
+    )
+    if rules.blockExceedingBalance and base.currency == invoice.currency and not within:
+        raise Conflict("blockExceedingBalance: the invoice exceeds that line item's balance beyond the tolerance")
+    debit = Debit(base.poId, item.lineItemId, invoice.subtotal, available, item.period(invoice.issue_month))
+    flags = flags_for(invoice.facts(), base, [debit], rules, account_currency=account_currency)
+    old = invoice.match
+    explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}
+    return invoices.matched(invoice, Decision(base, (debit,), flags, explanation=explanation), now, manual=True)
