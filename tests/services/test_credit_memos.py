@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from pom.core.errors import Conflict
+from pom.domain.models import ManualMatch
 from tests.services.conftest import ACCOUNT, USER, Services
 
 EMEA = "Amazon Web Services EMEA SARL"
@@ -68,3 +70,25 @@ def test_rejecting_a_memo_whose_line_item_was_deleted_succeeds_and_moves_nothing
     assert rejected.approvalStatus == "REJECTED"
     assert services.invoiced() == {"": "0.00", "1": "0.00"}
     assert services.ledger_total() == 0
+
+
+def test_a_memo_whose_original_is_unknown_can_be_matched_by_hand_and_credits_at_most_what_is_held(
+    services: Services,
+):
+    """API.md: a memo whose original is unknown is UNMATCHED (NO_LINE_ITEM_MATCH); matched by hand to a
+    line item of its entity and currency it credits at most that line item's invoiced amount."""
+    services.create_po()
+    services.create_po("EUR-PO", currency="EUR")
+    services.receive("INV-1", "30.00")
+    memo = services.receive("CM-1", "40.00", documentType="CREDIT_MEMO", originalInvoiceId="UNKNOWN")
+    assert (memo.matchStatus, memo.unmatchedReason) == ("UNMATCHED", "NO_LINE_ITEM_MATCH")
+
+    with pytest.raises(Conflict):  # a PO in another currency
+        services.invoices.rematch(USER, "CM-1", ManualMatch(poId="EUR-PO", lineItemId="1"), None)
+    matched = services.invoices.rematch(USER, "CM-1", ManualMatch(poId="P", lineItemId="1"), None)
+    assert (matched.matchStatus, matched.match.amount) == ("MATCHED", 30)  # the line item held 30
+    assert services.invoiced() == {"": "0.00", "1": "0.00"}
+
+    services.submit_and_reject("CM-1")
+    assert services.invoiced() == {"": "30.00", "1": "30.00"}
+    assert services.ledger_total() == 30
