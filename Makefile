@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requi
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cksum < requirements-checkov.txt | cut -d' ' -f1)
 
-.PHONY: help venv local test lint unit integration e2e bench events clean
+.PHONY: help venv local test lint unit integration e2e soak bench events clean
 
 help:
 	@echo "make local   run the API and the web console on http://127.0.0.1:$${PORT:-3000} with AWS emulated in-process"
 	@echo "make console-deploy  upload console/ and its config.json to the deployed stack (after sam deploy)"
 	@echo "make test    lint (ruff, cfn-lint + serverless rules, checkov) and run every test"
+	@echo "make soak    the model-based test of balances over many more random sequences (POM_STATEFUL_EXAMPLES)"
 	@echo "make bench   print DynamoDB requests and items read per operation (and per match and scheduled run"
 	@echo "             as the table grows), each handler's import time against boto3, invoice throughput"
 	@echo "             in local mode against bare PutItem, and package sizes"
@@ -60,6 +61,10 @@ test: lint chromium
 
 unit integration e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/$@
+
+# The state machine of tests/properties runs 200 sequences in `make test`; here, many more.
+soak: $(STAMP)
+	POM_STATEFUL_EXAMPLES=$${POM_STATEFUL_EXAMPLES:-5000} $(BIN)/python -m pytest tests/properties -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/operation_cost.py
