@@ -20,7 +20,7 @@ from pom.services.invoices import InvoiceService
 from pom.services.matcher import MatcherService
 from pom.services.purchase_orders import PurchaseOrderService
 from pom.store.ports import Stores
-from tests.conftest import AWS_INC
+from tests.conftest import invoice, purchase_order
 from tests.fakes.memory_store import Faults, memory_stores
 
 ACCOUNT = "acct-services"
@@ -137,30 +137,11 @@ class Services:
 
 
 def po_body(po_id: str = "P", **fields: Any) -> PurchaseOrderCreate:
-    document = {
-        "poId": po_id,
-        "billFrom": [AWS_INC],
-        "effectiveMonth": "2026-01",
-        "expirationMonth": "2026-12",
-        "contacts": [{"name": "Ana", "email": "ana@example.com"}],
-        "lineItems": [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}],
-        **fields,
-    }
-    return PurchaseOrderCreate.model_validate(document)
+    return PurchaseOrderCreate.model_validate(purchase_order(po_id, **fields))
 
 
 def invoice_body(invoice_id: str, subtotal: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "invoiceId": invoice_id,
-        "billingEntity": AWS_INC,
-        "invoiceType": "MONTHLY_USAGE",
-        "issueDate": "2026-03-15",
-        "currency": "USD",
-        "subtotal": subtotal,
-        "tax": "0",
-        "total": subtotal,
-        **fields,
-    }
+    return invoice(invoice_id, subtotal, **fields)
 
 
 @pytest.fixture

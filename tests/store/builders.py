@@ -13,7 +13,7 @@ from pom.domain.matching import select
 from pom.domain.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate
 from pom.domain.purchase_orders import PurchaseOrder, change_status, new_purchase_order
 from pom.store.ports import Stores
-from tests.conftest import AWS_INC
+from tests.conftest import invoice, purchase_order
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -27,16 +27,7 @@ def later(minutes: int) -> datetime:
 
 
 def body(po_id: str = "PO-1", **fields: Any) -> PurchaseOrderCreate:
-    document = {
-        "poId": po_id,
-        "billFrom": [AWS_INC],
-        "effectiveMonth": "2026-01",
-        "expirationMonth": "2026-12",
-        "contacts": [{"name": "Ana", "email": "ana@example.com"}],
-        "lineItems": [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}],
-        **fields,
-    }
-    return PurchaseOrderCreate.model_validate(document)
+    return PurchaseOrderCreate.model_validate(purchase_order(po_id, **fields))
 
 
 def new_po(account: str, po_id: str = "PO-1", at: datetime = NOW, **fields: Any) -> tuple[PurchaseOrder, AuditEvent]:
@@ -60,18 +51,7 @@ def suspended(stores: Stores, po: PurchaseOrder, at: datetime) -> PurchaseOrder:
 
 
 def new_inv(account: str, invoice_id: str = "INV-1", subtotal: str = "100.00", at: datetime = NOW) -> Invoice:
-    document = InvoiceDocument.model_validate(
-        {
-            "invoiceId": invoice_id,
-            "billingEntity": AWS_INC,
-            "invoiceType": "MONTHLY_USAGE",
-            "issueDate": "2026-03-15",
-            "currency": "USD",
-            "subtotal": subtotal,
-            "tax": "0.00",
-            "total": subtotal,
-        }
-    )
+    document = InvoiceDocument.model_validate(invoice(invoice_id, subtotal))
     return new_invoice(account, document, at, f"incoming/{invoice_id}.json", content_hash(document))
 
 
