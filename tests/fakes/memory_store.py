@@ -428,9 +428,10 @@ class _Invoices(_Store):
                 self._table.invoices[(record.accountId, record.invoiceId)] = _copy(record)
             for change in changes:
                 self._apply(invoice, number, change, actor)
-            for invoice_id, event in history:
+            for invoice_id in dict.fromkeys(invoice_id for invoice_id, _ in history):
+                events = [event for named, event in history if named == invoice_id]
                 key = (invoice.accountId, invoice_id)
-                self._table.add_audit(key, actor, invoice.updatedAt, [event], trails=self._table.invoice_history)
+                self._table.add_audit(key, actor, invoice.updatedAt, events, trails=self._table.invoice_history)
 
     def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
         with self._op("history"):

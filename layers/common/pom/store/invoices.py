@@ -40,6 +40,13 @@ def _invoice_item(invoice: Invoice) -> dict[str, Any]:
     return to_item(document)
 
 
+def _by_invoice(history: Sequence[tuple[str, AuditEvent]]) -> dict[str, list[AuditEvent]]:
+    grouped: dict[str, list[AuditEvent]] = {}
+    for invoice_id, event in history:
+        grouped.setdefault(invoice_id, []).append(event)
+    return grouped
+
+
 def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
     return Invoice.model_validate(from_item(item)) if item else None
 
@@ -170,9 +177,9 @@ class DynamoInvoiceStore:
             if change.ledger is not None:
                 writes.append(_ledger_write(invoice, change))
             writes += [notice_due(notice) for notice in change.notices]
-        for invoice_id, event in history:
+        for invoice_id, events in _by_invoice(history).items():
             trail = keys.invoice_history_pk(invoice.accountId, invoice_id)
-            writes += audit_writes(trail, actor, invoice.updatedAt, [event])
+            writes += audit_writes(trail, actor, invoice.updatedAt, events)  # numbered in order: one time
         try:
             self.table.transact(writes)
         except Cancelled as cancelled:
