@@ -276,6 +276,7 @@ class ModelInvoice:
     approval: str = "DRAFT"  # followed only to pick steps that can apply
     match: MatchRecord | None = None
     credited_by_hand: bool = False  # a credit memo matched by hand to a line item: its match is its credit
+    waiting: bool = False  # a credit memo that found its original unmatched: woken when it is matched
 
     @property
     def by_line(self) -> bool:
@@ -433,11 +434,14 @@ class MoneyModel:
                 debit = amount if po.currency == invoice.currency else ZERO
                 debits[slot] = debits.get(slot, ZERO) + debit
         invoice.match = MatchRecord(self.alive[po.poId], debits)
+        for memo in self.invoices.values():
+            if memo.original_id == invoice.invoice_id and memo.waiting and memo.approval == "DRAFT":
+                memo.waiting, memo.processed = False, False  # PENDING again: the next delivery applies it
 
     def credited_by_hand(self, memo: ModelInvoice, po: PurchaseOrder, line_item_id: str) -> None:
         """A credit memo matched by hand credits its subtotal, never more than the line item holds
         (for the memo's month, on a monthly one), after its own earlier match is taken off."""
-        memo.match = None
+        memo.match, memo.waiting = None, False
         item = po.line_item(line_item_id)
         assert item is not None
         slot = (line_item_id, memo.month if item.recurrence == "MONTHLY" else None)
@@ -457,8 +461,10 @@ class MoneyModel:
             return  # a credit memo of a credit memo credits nothing
         if (memo.currency, memo.billing_entity) != (original.currency, original.billing_entity):
             return  # ORIGINAL_MISMATCH: credits nothing
-        if original.match is not None:
-            self._apply(memo, original)  # else NO_LINE_ITEM_MATCH: it can be matched by hand
+        if original.match is None:
+            memo.waiting = True  # applied once the original is matched
+        else:
+            self._apply(memo, original)
 
     def _apply(self, memo: ModelInvoice, original: ModelInvoice) -> None:
         """The memo credits its subtotal, never more than the original still holds, from the

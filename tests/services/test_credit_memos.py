@@ -92,3 +92,21 @@ def test_a_memo_whose_original_is_unknown_can_be_matched_by_hand_and_credits_at_
     services.submit_and_reject("CM-1")
     assert services.invoiced() == {"": "30.00", "1": "30.00"}
     assert services.ledger_total() == 30
+
+
+def test_a_memo_that_arrives_before_its_original_is_matched_is_applied_once_it_is(services: Services):
+    """API.md: a memo whose original is not matched is UNMATCHED; it is applied automatically when its
+    original is matched later (the write that matches the original makes it PENDING again)."""
+    services.create_po()
+    services.upload("INV-1")  # not yet through the matcher
+    memo = services.receive("CM-1", "40.00", **MEMO)
+    assert (memo.matchStatus, memo.unmatchedReason) == ("UNMATCHED", "NO_LINE_ITEM_MATCH")
+    assert services.invoice("INV-1").waitingMemos == ["CM-1"]
+
+    services.matcher.process(services.invoice("INV-1"))
+    assert services.invoice("CM-1").matchStatus == "PENDING"  # the stream hands it to the matcher again
+    assert services.invoice("INV-1").waitingMemos == []
+    services.matcher.process(services.invoice("CM-1"))
+    assert services.invoice("CM-1").matchStatus == "MATCHED"
+    assert services.invoiced() == {"": "60.00", "1": "60.00"}
+    assert services.invoice("INV-1").creditedAmount == 40

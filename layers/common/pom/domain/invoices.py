@@ -92,6 +92,9 @@ class Invoice(BaseModel):
     movements: int = 0  # transactions that moved a balance for this invoice: numbers its ledger entries
     receivedBy: str | None = None  # who uploaded it (the RECEIVED entry of its history)
     rejectionReason: str | None = None
+    # Credit memos that arrived while this invoice was not matched: woken (PENDING again) by the
+    # write that matches it, so the matcher applies them then (API.md: credit memos).
+    waitingMemos: list[str] = []
 
     @property
     def issue_month(self) -> str:
@@ -305,6 +308,20 @@ def credited_by_hand(memo: Invoice, po: PurchaseOrder, line_item_id: str, credit
     return _changed(memo, now, matchStatus="MATCHED", match=match, unmatchedReason=None, matchExplanation=explanation)
 
 
+def awaiting(original: Invoice, memo: Invoice, now: datetime) -> Invoice:
+    """The original, noting that ``memo`` waits for it to be matched."""
+    if memo.invoiceId in original.waitingMemos:
+        return original
+    return _changed(original, now, waitingMemos=[*original.waitingMemos, memo.invoiceId])
+
+
+def woken(memo: Invoice, now: datetime) -> Invoice | None:
+    """A waiting memo made PENDING again (the stream hands it to the matcher), if it still waits."""
+    if memo.matchStatus != "UNMATCHED" or memo.approvalStatus != "DRAFT" or memo.match is not None:
+        return None
+    return _changed(memo, now, matchStatus="PENDING", unmatchedReason=None)
+
+
 def credit_withdrawn(original: Invoice, amount: Decimal, now: datetime) -> Invoice:
     """The original once a credit memo against it is rejected."""
     return _changed(original, now, creditedAmount=original.creditedAmount - amount)
@@ -383,7 +400,9 @@ def history_events(before: Invoice, after: Invoice, details: dict[str, Any] | No
     (MATCHED, REMATCHED, UNMATCHED), credits against it (CREDITED) and its approval (SUBMITTED,
     APPROVED, REJECTED). ``details`` (a reason, the memo that credited it) go on every entry."""
     extra = details or {}
-    events = []
+    events: list[AuditEvent] = []
+    if after.matchStatus == "PENDING":
+        return events  # a memo woken for the matcher: its match is recorded when it is matched
     if (before.matchStatus, before.match) != (after.matchStatus, after.match):
         events.append(_match_event(before, after, extra))
     credited = after.creditedAmount - before.creditedAmount

@@ -34,6 +34,7 @@ from pom.domain.matching import (
 )
 from pom.domain.models import AccountSettings, InvoiceDocument, ManualMatch
 from pom.domain.purchase_orders import LineItem, PurchaseOrder
+from pom.services.waiting_memos import wake_memos
 from pom.store.ports import (
     InvoiceChanged,
     InvoiceStore,
@@ -274,6 +275,7 @@ class InvoiceService:
             after = _credited_by_hand(invoice, base, item.lineItemId, now)
         else:
             after = _debited_by_hand(actor, invoice, base, item, versioned.settings, now=now)
+        after, woken = wake_memos(self.invoices, after, now)
         moves = ledger.match_movements(after, po)
         percents = versioned.settings.notifications.balanceAlertPercents
         if same_po:
@@ -281,7 +283,7 @@ class InvoiceService:
                 po, undo + moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents
             )
             unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
-            return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])])
+            return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])], woken)
         changes = []
         if old_po is not None and undo:
             changes.append(
@@ -290,7 +292,7 @@ class InvoiceService:
         changes.append(
             po_movement(po, moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents)
         )
-        return InvoiceWrite(after, changes)
+        return InvoiceWrite(after, changes, woken)
 
 
 def _target_line_item(

@@ -22,6 +22,7 @@ from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import select
 from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import PurchaseOrder
+from pom.services.waiting_memos import wake_memos
 from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, PurchaseOrderStore, StaleWrite
 
 _ATTEMPTS = 8
@@ -76,8 +77,9 @@ class MatcherService:
                 continue
             now = self.clock()
             changes: list[PurchaseOrderMovement] = []
+            also: list[tuple[Invoice, Invoice]] = []
             if decision.po is not None:
-                after = invoices.matched(invoice, decision, now)
+                after, also = wake_memos(self.invoices, invoices.matched(invoice, decision, now), now)
                 movements = ledger.debits_of(after, decision.po)
                 alerts = settings.notifications.balanceAlertPercents
                 change = po_movement(
@@ -89,8 +91,11 @@ class MatcherService:
                 assert decision.unmatched_reason is not None  # noqa: S101
                 after = invoices.unmatched(invoice, decision.unmatched_reason, now, decision.explanation)
             try:
-                history = invoices.trail_entries(invoice, after)
-                self.invoices.save_change(after, invoice.version, changes, self._actor(invoice), history=history)
+                history = invoices.trail_entries(invoice, after, also)
+                written = [(record, read.version) for read, record in also]
+                self.invoices.save_change(
+                    after, invoice.version, changes, self._actor(invoice), also=written, history=history
+                )
             except PurchaseOrderChanged as changed:
                 if changed.current is None:
                     pos.pop(changed.po_id, None)
@@ -142,7 +147,10 @@ class MatcherService:
         refusal = ledger.credit_refusal(memo, original, po)
         if refusal is not None:
             reason, why = refusal
-            return invoices.unmatched(memo, reason, now, {"creditMemo": {"reason": why}}), [], []
+            after = invoices.unmatched(memo, reason, now, {"creditMemo": {"reason": why}})
+            if original is not None and original.match is None and reason == "NO_LINE_ITEM_MATCH":
+                return after, [], [(original, invoices.awaiting(original, memo, now))]  # applied once it is matched
+            return after, [], []
         assert original is not None  # noqa: S101
         assert po is not None  # noqa: S101
         amount = min(memo.subtotal, ledger.creditable(original))
