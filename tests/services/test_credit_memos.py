@@ -110,3 +110,15 @@ def test_a_memo_that_arrives_before_its_original_is_matched_is_applied_once_it_i
     assert services.invoice("CM-1").matchStatus == "MATCHED"
     assert services.invoiced() == {"": "60.00", "1": "60.00"}
     assert services.invoice("INV-1").creditedAmount == 40
+
+
+def test_a_woken_memo_delivered_as_its_first_image_is_still_processed(services: Services):
+    """Found by the state machine's soak: the stream may hand the matcher a memo's older PENDING image
+    (its upload) after it was woken; the matcher went on retrying that stale version and gave up."""
+    services.create_po()
+    services.upload("INV-1")
+    first_image = services.upload("CM-1", "40.00", **MEMO)
+    services.matcher.process(first_image)  # waits on INV-1
+    services.matcher.process(services.invoice("INV-1"))  # matches it, wakes CM-1
+    assert services.matcher.process(first_image) == "MATCHED"
+    assert services.invoiced() == {"": "60.00", "1": "60.00"}

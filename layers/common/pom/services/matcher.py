@@ -126,9 +126,11 @@ class MatcherService:
                 )
             except InvoiceChanged as changed:
                 current = changed.current
-                if current is not None and current.invoiceId == memo.invoiceId and current.matchStatus != "PENDING":
-                    return "already-processed"
-                continue  # the original moved (another memo, an unmatch): plan again from fresh reads
+                if current is not None and current.invoiceId == memo.invoiceId:
+                    if current.matchStatus != "PENDING":
+                        return "already-processed"
+                    memo = current  # delivered as an older image (woken since): go on from the memo as it is
+                continue  # or the original moved (another memo, an unmatch): plan again from fresh reads
             except (PurchaseOrderChanged, StaleWrite):
                 _pause()
                 continue
