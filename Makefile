@@ -15,7 +15,7 @@ help:
 	@echo "make soak    the model-based test of balances over many more random sequences (POM_STATEFUL_EXAMPLES)"
 	@echo "make bench   print DynamoDB requests and items read per operation (and per match and scheduled run"
 	@echo "             as the table grows), each handler's import time against boto3, invoice throughput"
-	@echo "             in local mode against bare PutItem, and package sizes"
+	@echo "             in local mode against bare PutItem, e-invoice parse times and package sizes"
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/match_cost.py
 	$(BIN)/python bench/expiry_cost.py
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/einvoice_parse.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/package_size.py
 

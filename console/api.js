@@ -28,15 +28,16 @@ export function configureApi(apiUrl, onUnauthorized) {
   unauthorizedHandler = onUnauthorized;
 }
 
-/** body: a document to send as JSON; rawBody: JSON text to send exactly as the user gave it. */
-async function request(method, path, { query, body, rawBody, version } = {}) {
+/** body: a document to send as JSON; rawBody: JSON text (or a file, with its contentType) to send
+ * exactly as the user gave it. */
+async function request(method, path, { query, body, rawBody, contentType, version } = {}) {
   const url = new URL(`${baseUrl}${path}`, location.href);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
   }
   const headers = { Accept: "application/json", Authorization: authorizationHeader() };
   const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
-  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  if (payload !== undefined) headers["Content-Type"] = contentType ?? "application/json";
   // The change is refused (412) if someone else changed the resource since it was read.
   if (version !== undefined) headers["If-Match"] = `"${version}"`;
   const response = await fetch(url, { method, headers, body: payload });
@@ -76,6 +77,8 @@ export const api = {
   getInvoice: (invoiceId) => request("GET", invoicePath(invoiceId)),
   /** The original is kept as received, so the text goes as typed (its amounts never pass through a float). */
   uploadInvoice: (text) => request("POST", "/invoices", { rawBody: text }),
+  /** An e-invoice file as it is: UBL or CII XML, or a Factur-X / ZUGFeRD PDF. */
+  uploadInvoiceDocument: (file, contentType) => request("POST", "/invoices", { rawBody: file, contentType }),
   invoiceDocumentLink: (invoiceId) => request("GET", `${invoicePath(invoiceId)}/document`),
   matchInvoice: (invoice, poId, lineItemId) =>
     request("PUT", `${invoicePath(invoice.invoiceId)}/match`, { body: { poId, lineItemId }, version: invoice.version }),

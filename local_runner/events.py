@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+from local_runner.template import binary_media_types
 
 
 def api_gateway_event(
@@ -18,7 +21,7 @@ def api_gateway_event(
     path_parameters: dict[str, str] | None = None,
     query: str = "",
     headers: dict[str, str] | None = None,
-    body: str | None = None,
+    body: str | bytes | None = None,
     claims: dict[str, str] | None = None,
     stage: str = "v1",
     request_id: str | None = None,
@@ -27,8 +30,15 @@ def api_gateway_event(
     """An API Gateway REST proxy event, as a Cognito-authorized route delivers it.
 
     ``raw_path`` stays percent-encoded, as REST APIs deliver ``path``; path parameters are decoded.
+    A body whose ``Content-Type`` is one of the API's binary media types arrives base64-encoded, as
+    API Gateway delivers it; any other is text (bytes are read as UTF-8, invalid sequences replaced).
     """
     headers = dict(headers or {})
+    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
+    binary = content_type.split(";", 1)[0].strip().lower() in binary_media_types()
+    raw = body.encode("utf-8") if isinstance(body, str) and binary else body
+    if isinstance(raw, bytes):
+        body = base64.b64encode(raw).decode("ascii") if binary else raw.decode("utf-8", errors="replace")
     pairs = parse_qsl(query, keep_blank_values=True)
     multi_query: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -59,7 +69,7 @@ def api_gateway_event(
             "stage": stage,
         },
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": binary and body is not None,
     }
 
 

@@ -110,9 +110,19 @@ SAMPLE_INVOICE = {
 }
 
 
+# An EN 16931 e-invoice (CII XML) put in the bucket: the ingest function's event for an XML upload.
+SAMPLE_EINVOICE = ROOT / "tests" / "documents" / "cii_invoice.xml"
+PIPELINE_EVENTS = {
+    "stream": ROOT / "events" / "stream" / "new_invoice.json",
+    "sqs": ROOT / "events" / "sqs" / "s3_object_created.json",
+    "sqs-xml": ROOT / "events" / "sqs" / "s3_xml_object_created.json",
+}
+
+
 def capture_pipeline_events() -> dict[str, dict[str, Any]]:
     """The first event the matcher and the ingest function receive when ``SAMPLE_INVOICE`` is put
-    under ``invoices/acme/``, captured from the emulated pipeline itself (so they are real-shaped)."""
+    under ``invoices/acme/``, and the ingest function's event for ``SAMPLE_EINVOICE`` put there next,
+    captured from the emulated pipeline itself (so they are real-shaped)."""
     import boto3  # noqa: PLC0415 - only this generator needs them
     from moto import mock_aws  # noqa: PLC0415
 
@@ -140,6 +150,9 @@ def capture_pipeline_events() -> dict[str, dict[str, Any]]:
         boto3.client("s3").put_object(Bucket=references["InvoiceBucket"], Key=key, Body=json.dumps(SAMPLE_INVOICE))
         sources.drain()  # the real ingest function writes the invoice: its INSERT is the stream sample
         EventSources.from_template(references, {"MatcherFunction": recorder("stream")}).drain()
+        key = f"invoices/{SAMPLE_ACCOUNT}/INV-2024-0042.xml"
+        boto3.client("s3").put_object(Bucket=references["InvoiceBucket"], Key=key, Body=SAMPLE_EINVOICE.read_bytes())
+        EventSources.from_template(references, {"IngestFunction": recorder("sqs-xml")}).drain()
     return captured
 
 
@@ -158,7 +171,7 @@ def main() -> None:
         path.write_text(json.dumps(sample_event(sample), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
     for name, event in capture_pipeline_events().items():
-        path = ROOT / "events" / name / ("new_invoice.json" if name == "stream" else "s3_object_created.json")
+        path = PIPELINE_EVENTS[name]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")

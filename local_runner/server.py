@@ -148,11 +148,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             return self._json(*_problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes"))
-        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else None
+        body = self.rfile.read(length) if length else None
         static = console_file(self.command, split.path)
         if static is not None:
             return static
-        local = self.api.local_endpoint(self.command, split.path, body)
+        text = None if body is None else body.decode("utf-8", errors="replace")
+        local = self.api.local_endpoint(self.command, split.path, text)
         if local is not None:
             return self._json(*local)
         matched = find_route(self.command, split.path)

@@ -191,6 +191,14 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 
 
 @cache
+def binary_media_types() -> frozenset[str]:
+    """The API's ``BinaryMediaTypes`` (``application~1pdf`` is ``application/pdf``): request bodies of
+    these types reach the function base64-encoded."""
+    apis = [resource(logical_id)["Properties"] for logical_id in resources_of_type("AWS::Serverless::Api")]
+    return frozenset(kind.replace("~1", "/") for api in apis for kind in api.get("BinaryMediaTypes", []))
+
+
+@cache
 def api_routes() -> tuple[ApiRoute, ...]:
     """Every ``Type: Api`` event of every function in the template."""
     routes = []

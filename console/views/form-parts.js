@@ -37,10 +37,13 @@ export function fillAddress(form, prefix, address) {
   for (const [part] of ADDRESS_PARTS) form.elements.namedItem(`${prefix}.${part}`).value = address?.[part] ?? "";
 }
 
-const LINE_ITEM_TYPES = [
+/** The six line-item types of the AWS Billing console; an invoice has any of them but ALL. */
+export const LINE_ITEM_TYPES = [
   ["SUBSCRIPTION_PURCHASE", "Subscription purchase"],
   ["MONTHLY_USAGE", "Monthly usage"],
-  ["MARKETPLACE_PURCHASE", "Marketplace purchase"],
+  ["MARKETPLACE_PURCHASE", "Marketplace transaction"],
+  ["MARKETPLACE_BLANKET_USAGE", "Marketplace blanket usage"],
+  ["PROFESSIONAL_SERVICES", "Professional services and training"],
   ["ALL", "All invoice types"],
 ];
 const RECURRENCES = [

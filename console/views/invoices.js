@@ -1,4 +1,4 @@
-// Invoices: upload a JSON invoice, follow it through matching (asynchronous: it arrives PENDING),
+// Invoices: upload an invoice (JSON, or an e-invoice: UBL or CII XML, Factur-X PDF), follow it through matching (asynchronous: it arrives PENDING),
 // see why it matched where it did (or did not), match it by hand, and take it through approval.
 // Also the uploads through S3 that were rejected, with the reason.
 
@@ -21,13 +21,20 @@ const APPROVAL_STATUSES = [
   ["REJECTED", "Rejected"],
 ];
 const UNMATCHED_REASONS = {
-  NO_ACTIVE_PO: "No active purchase order is in effect in the issue month.",
+  NO_ACTIVE_PO: "No active purchase order is in effect in the service month.",
   NO_BILL_FROM_MATCH: "No active purchase order names this billing entity as a bill-from entity.",
-  NO_LINE_ITEM_MATCH: "No line item of this invoice type (or ALL) covers the issue month.",
+  NO_LINE_ITEM_MATCH: "No line item of this invoice type (or ALL) covers the service month.",
   INSUFFICIENT_BALANCE: "No line item has the balance for it, within the tolerance (blocking is on).",
   PO_NOT_ELIGIBLE: "The purchase order named on the invoice cannot take it.",
   UNMATCHED_BY_USER: "Unmatched by a user.",
 };
+const FORMATS = { UBL: "UBL e-invoice (XML)", CII: "CII e-invoice (XML)", FACTURX: "Factur-X / ZUGFeRD PDF" };
+/** The content type of an e-invoice file, by its type or else its name; null for a JSON file. */
+function documentType(file) {
+  if (file.type === "application/pdf" || /\.pdf$/i.test(file.name)) return "application/pdf";
+  if (/xml/.test(file.type) || /\.xml$/i.test(file.name)) return "application/xml";
+  return null;
+}
 const POLL_INTERVAL_MS = 1000;
 const POLL_ATTEMPTS = 30;
 const EXAMPLE = `{
@@ -271,7 +278,7 @@ function invoiceCard(invoice) {
       ),
     );
   }
-  actions.push(originalDocumentButton(id));
+  actions.push(originalDocumentButton(invoice));
 
   card.append(
     h(
@@ -285,8 +292,12 @@ function invoiceCard(invoice) {
         ["Approval", statusBadge(invoice.approvalStatus)],
         ["Flags", flagList(invoice.match?.flags)],
         ["Billing entity", invoice.billingEntity],
+        ["Supplier invoice number", invoice.supplierInvoiceNumber],
         ["Type", invoice.invoiceType],
         ["Issued", invoice.issueDate],
+        ["Service month", invoice.serviceMonth],
+        invoice.poReference ? ["PO reference", invoice.poReference] : null,
+        invoice.sourceFormat && invoice.sourceFormat !== "JSON" ? ["Received as", FORMATS[invoice.sourceFormat]] : null,
         ["Subtotal (debited)", formatMoney(invoice.subtotal, invoice.currency)],
         ["Total", formatMoney(invoice.total, invoice.currency)],
         invoice.match?.availableBalance
@@ -309,7 +320,12 @@ function uploadForm(onUploaded) {
     { class: "card", "aria-labelledby": "upload-title", novalidate: true },
     h("h2", { id: "upload-title" }, "Upload an invoice"),
     summary,
-    field({ label: "Invoice file (JSON)", name: "file", type: "file", accept: ".json,application/json" }),
+    field({
+      label: "Invoice file (JSON, UBL or CII XML, Factur-X PDF)",
+      name: "file",
+      type: "file",
+      accept: ".json,.xml,.pdf,application/json,application/xml,text/xml,application/pdf",
+    }),
     field({
       label: "Invoice document (JSON)",
       name: "document",
@@ -317,31 +333,39 @@ function uploadForm(onUploaded) {
       rows: 10,
       spellcheck: "false",
       required: true,
-      hint: "Choosing a file puts its content here; you can also paste or type it.",
+      hint: "Choosing a JSON file puts its content here (you can also paste or type it); an XML or PDF file is sent as it is.",
       value: EXAMPLE,
     }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Upload")),
   );
   const documentControl = form.elements.namedItem("document");
+  // An e-invoice file is sent as it is; a JSON file fills the text box, which is what is sent.
+  let eInvoice = null;
   form.elements.namedItem("file").addEventListener("change", async (event) => {
     const [file] = event.target.files;
-    if (file) documentControl.value = await file.text();
+    eInvoice = file && documentType(file) ? file : null;
+    documentControl.disabled = eInvoice !== null;
+    if (file && !eInvoice) documentControl.value = await file.text();
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form, summary);
     const text = documentControl.value;
     let invoiceId;
-    try {
-      invoiceId = JSON.parse(text).invoiceId; // checked here only; the text itself is what is sent
-    } catch (error) {
-      showErrors(form, summary, new Error(`The document is not valid JSON: ${error.message}`));
-      return;
+    if (!eInvoice) {
+      try {
+        invoiceId = JSON.parse(text).invoiceId; // checked here only; the text itself is what is sent
+      } catch (error) {
+        showErrors(form, summary, new Error(`The document is not valid JSON: ${error.message}`));
+        return;
+      }
     }
     const submit = event.submitter;
     submit.disabled = true;
     try {
-      const uploaded = await api.uploadInvoice(text);
+      const uploaded = eInvoice
+        ? await api.uploadInvoiceDocument(eInvoice, documentType(eInvoice))
+        : await api.uploadInvoice(text);
       announce(`Invoice ${uploaded.invoiceId} uploaded; matching…`);
       onUploaded(uploaded);
       const settled = await waitForMatching(uploaded.invoiceId ?? invoiceId);

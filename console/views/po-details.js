@@ -261,7 +261,7 @@ export async function renderPurchaseOrder(view, { pathParameters: [poId] }) {
                 h("td", { class: "number" }, formatMoney(invoice.match?.amount, invoice.currency)),
                 h("td", {}, flagList(invoice.match?.flags)),
                 h("td", {}, statusBadge(invoice.approvalStatus)),
-                h("td", {}, originalDocumentButton(invoice.invoiceId)),
+                h("td", {}, originalDocumentButton(invoice)),
               ),
             ),
           )

@@ -5,7 +5,9 @@
 import { api } from "../api.js";
 import { announce, h } from "../dom.js";
 import { clearErrors, errorSummary, field, showErrors, valueOf } from "../forms.js";
-import { addressFields, addressFrom } from "./form-parts.js";
+import { LINE_ITEM_TYPES, addressFields, addressFrom } from "./form-parts.js";
+
+const INVOICE_TYPES = LINE_ITEM_TYPES.filter(([type]) => type !== "ALL");
 
 /** "30, 7" → [30, 7]; an entry that is not a whole number is sent as typed, for the API to name it. */
 function numberList(text) {
@@ -120,6 +122,19 @@ export async function renderSettings(view) {
         }),
       ),
     ),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "E-invoices"),
+      field({
+        label: "Invoice type of e-invoices",
+        name: "einvoicing.defaultInvoiceType",
+        kind: "select",
+        options: INVOICE_TYPES,
+        value: settings.einvoicing.defaultInvoiceType,
+        hint: "UBL, CII and Factur-X invoices carry no AWS invoice type: they are matched as this type",
+      }),
+    ),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Save settings")),
   );
   form.addEventListener("submit", async (event) => {
@@ -139,6 +154,7 @@ export async function renderSettings(view) {
         tolerancePercent: valueOf(form, "matching.tolerancePercent"),
         toleranceAmount: valueOf(form, "matching.toleranceAmount") || null,
       },
+      einvoicing: { ...settings.einvoicing, defaultInvoiceType: valueOf(form, "einvoicing.defaultInvoiceType") },
       notifications: {
         ...settings.notifications,
         expiryNoticeDays: numberList(valueOf(form, "notifications.expiryNoticeDays")),

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pom.core import jsonio
 from pom.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from pom.core.observability import logger, metrics
+from pom.domain.invoice_documents import JSON, PDF, XML, media_type
 
 app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, json_body_deserializer=jsonio.loads)
 app.include_router(purchase_order_routes.router)
@@ -64,19 +65,31 @@ def _no_route(_: Exception) -> Response:
 
 
 def _refusal(event: dict[str, Any]) -> ServiceError | None:
-    """What API Gateway would refuse or the routes must never see."""
+    """What API Gateway would refuse or the routes must never see: JSON bodies everywhere, and
+    e-invoice documents (XML, PDF) on ``POST /invoices`` only, each kind within its own limit."""
     try:
         actor_of(event)  # type: ignore[arg-type]
     except ServiceError as error:
         return error
     body = event.get("body") or ""
-    if len(body.encode("utf-8")) > config.max_body_bytes:
-        return PayloadTooLarge(f"the body exceeds {config.max_body_bytes} bytes")
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    content_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
-    if body and not (content_type == "application/json" or content_type.endswith("+json")):
-        return BadRequest(f"the body must be application/json, not {content_type}")
+    content_type = headers.get("content-type") or JSON
+    kind = media_type(content_type)
+    document = kind in (XML, PDF) and (event.get("httpMethod"), event.get("resource")) == ("POST", "/invoices")
+    limit = config.max_document_bytes if document else config.max_body_bytes
+    if _body_size(body, event.get("isBase64Encoded")) > limit:
+        return PayloadTooLarge(f"the body exceeds {limit} bytes")
+    if body and kind != JSON and not document:
+        shown = content_type.split(";")[0].strip().lower()
+        return BadRequest(f"the body must be application/json, not {shown}")
     return None
+
+
+def _body_size(body: str, base64_encoded: bool | None) -> int:
+    """Bytes of the body as sent: base64 is a third longer than what it carries."""
+    if base64_encoded:
+        return len(body) * 3 // 4 - body[-2:].count("=")
+    return len(body.encode("utf-8"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -95,7 +108,7 @@ def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document generated from the routes and models (served in local mode)."""
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # noqa: PLC0415 - docs only
 
-    return json.loads(
+    document = json.loads(
         app.get_openapi_json_schema(
             title="Purchase Order Management",
             version="1.0.0",
@@ -104,3 +117,27 @@ def openapi_document() -> dict[str, Any]:
             security=[{"bearer": []}],
         )
     )
+    _document_invoice_upload(document)
+    return document
+
+
+def _document_invoice_upload(document: dict[str, Any]) -> None:
+    """``POST /invoices`` reads its body by ``Content-Type`` (JSON, XML, PDF), which a route's model
+    parameter cannot say: its request body is written here, the JSON schema from the model."""
+    from pom.domain.models import InvoiceDocument  # noqa: PLC0415 - docs only
+
+    schema = InvoiceDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(schema.pop("$defs", {}))
+    schemas["InvoiceDocument"] = schema
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    document["paths"]["/invoices"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "JSON in the service's shape; a UBL 2.1 Invoice or CreditNote or a UN/CEFACT CII "
+        "CrossIndustryInvoice (EN 16931), up to 4 MiB; or a Factur-X / ZUGFeRD PDF embedding its CII XML.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/InvoiceDocument"}},
+            "application/xml": binary,
+            "application/pdf": binary,
+        },
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Literal
 
 from api_support import (
@@ -24,7 +25,6 @@ from pom.domain.invoices import invoice_view
 from pom.domain.models import (
     ApprovalStatus,
     DocumentLink,
-    InvoiceDocument,
     InvoiceHistoryPage,
     InvoiceOut,
     InvoicePage,
@@ -50,11 +50,17 @@ _UPLOADED_BEFORE = {200: {"description": "Uploaded before", "content": {"applica
 
 
 @router.post("/invoices", tags=TAGS, responses={**documented(202, InvoiceOut, 409), **_UPLOADED_BEFORE})
-def upload_invoice(body: Annotated[InvoiceDocument, Body()]):
-    """202 with the new invoice (PENDING, matched shortly); 200 with the existing one if the same
-    document was uploaded before; 409 if the id exists with other content."""
-    original = (router.current_event.decoded_body or "").encode("utf-8")
-    invoice, created = invoice_service.upload(actor_of(router.current_event), body, original)
+def upload_invoice():
+    """An invoice or credit memo: JSON, a UBL or CII e-invoice (XML), or a Factur-X / ZUGFeRD PDF, by
+    ``Content-Type``. 202 with the new invoice (PENDING, matched shortly); 200 with the existing one if
+    the same invoice was received before, in any format; 409 if its id, or its billing entity, document
+    type and supplier invoice number, exist with other content. The request body is documented in
+    ``openapi_document`` (three media types, which a model parameter cannot say)."""
+    event = router.current_event
+    original = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode("utf-8")
+    invoice, created = invoice_service.upload(
+        actor_of(event), original, event.headers.get("content-type") or "application/json"
+    )
     if created:
         metrics.add_metric(name="InvoiceUploaded", unit=MetricUnit.Count, value=1)
     return invoice_response(invoice, 202 if created else 200)
@@ -136,7 +142,7 @@ def purchase_order_invoices(poId: str, limit: Limit = 50, next_token: NextToken 
 
 @router.get("/invoice-uploads", tags=TAGS, responses=documented(200, InvoiceUploadPage))
 def invoice_uploads(
-    status: Annotated[Literal["ACCEPTED", "REJECTED"] | None, Query()] = None,
+    status: Annotated[Literal["ACCEPTED", "DUPLICATE", "REJECTED"] | None, Query()] = None,
     limit: Limit = 50,
     next_token: NextToken = None,
 ):

@@ -17,10 +17,11 @@ TAGS = ["Settings"]
 
 @router.get("/settings", tags=TAGS, responses=documented(200, AccountSettings))
 def get_settings():
-    return json_response(settings_view(service.get_settings(actor_of(router.current_event).account_id)))
+    account_id = actor_of(router.current_event).account_id
+    return json_response(settings_view(service.get_settings(account_id), account_id))
 
 
 @router.put("/settings", tags=TAGS, responses=documented(200, AccountSettings))
 def put_settings(body: Annotated[AccountSettings, Body()]):
-    saved = service.put_settings(actor_of(router.current_event).account_id, body)
-    return json_response(settings_view(saved))
+    account_id = actor_of(router.current_event).account_id
+    return json_response(settings_view(service.put_settings(account_id, body), account_id))

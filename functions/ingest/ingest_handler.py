@@ -1,5 +1,8 @@
 """S3 → SQS → ingestion: each object put under ``invoices/<accountId>/`` becomes an invoice.
 
+Whatever its name, the object is recognised by its content: JSON, UBL or CII XML, or a Factur-X /
+ZUGFeRD PDF; one over 20 MiB (the event says its size) is rejected unread.
+
 The account comes from the key only. A document that cannot be read or is invalid stays in the
 bucket untouched and is listed by ``GET /invoice-uploads`` with the reason. A message that fails
 (S3 or DynamoDB unavailable) is reported in ``batchItemFailures`` and comes back; after the
@@ -11,6 +14,7 @@ upload's outcome is recorded by key and version.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -25,7 +29,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pom.adapters.documents import DocumentGone, DocumentStore
 from pom.core.config import IngestConfig, read_config
 from pom.core.observability import logger, metrics
-from pom.services.invoices import InvoiceService
+from pom.services.invoices import MAX_S3_DOCUMENT_BYTES, InvoiceService
 from pom.store.tables import dynamo_stores
 
 config = read_config(IngestConfig)
@@ -53,12 +57,13 @@ def ingest_message(record: SQSRecord) -> None:
         s3_object = s3_record.s3.get_object
         # The bucket is versioned: this event's version, not whatever was put under the key since.
         version_id = s3_object.get("versionId")
-        try:
-            body: bytes | None = documents.get(key, version_id)
-        except DocumentGone:
-            body = None  # deleted before it was read: recorded as rejected, not retried
+        size = int(s3_object.get("size") or 0)
+        body: bytes | None = None  # too large: rejected unread
+        # Deleted before it was read: recorded as rejected, not retried.
+        with contextlib.suppress(DocumentGone):
+            body = documents.get(key, version_id) if size <= MAX_S3_DOCUMENT_BYTES else None
         version = version_id or s3_object.get("sequencer") or s3_object.get("eTag") or ""
-        outcome = service.ingest_object(account_id, key, version, body, s3_record.event_time)
+        outcome = service.ingest_object(account_id, key, version, body, s3_record.event_time, size=size)
         logger.info("invoice upload", extra={"status": outcome["status"], "invoiceId": outcome["invoiceId"]})
         metrics.add_metric(name=f"InvoiceUpload{outcome['status'].title()}", unit=MetricUnit.Count, value=1)
 

@@ -245,7 +245,11 @@ def test_settings_are_saved_whole_and_persist_after_a_reload(console: Console):
     saved = console.api("GET", "/settings").json()
     assert saved["paymentTerms"] == "Net 45"
     assert saved["matching"]["blockExceedingBalance"] is True
-    assert saved["notifications"] == {"expiryNoticeDays": [60, 7], "balanceAlertPercents": [75, 100]}
+    assert saved["notifications"] == {
+        "expiryNoticeDays": [60, 7],
+        "balanceAlertPercents": [75, 100],
+        "forecastAlerts": True,
+    }
     page.get_by_role("link", name="Add purchase order").first.click()
     expect(page.locator(".facts")).to_contain_text("Net 45")  # new POs take it
 
@@ -413,3 +417,27 @@ def test_keyboard_users_can_skip_to_content_and_see_focus(console: Console):
     expect(page.get_by_role("main").get_by_role("link", name="Add purchase order")).to_be_focused()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Invoices").press("Enter")
     expect(page.get_by_role("heading", level=1, name="Invoices")).to_be_focused()  # a new view starts at its heading
+
+
+def test_an_e_invoice_file_is_uploaded_as_it_is_and_shows_its_business_terms(console: Console, tmp_path: Any):
+    """Issue 10: the upload takes .xml and .pdf files; the invoice shows its supplier number, service
+    month and PO reference."""
+    from pathlib import Path
+
+    cii = Path(__file__).resolve().parents[1] / "documents" / "cii_invoice.xml"
+    page = console.page
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_label("Invoice file (JSON, UBL or CII XML, Factur-X PDF)").set_input_files(str(cii))
+    expect(page.get_by_label("Invoice document (JSON)")).to_be_disabled()
+    page.get_by_role("button", name="Upload").click()
+    console.drain()
+    (invoice,) = console.api("GET", "/invoices").json()["items"]
+    card = invoice_card(console, invoice["invoiceId"])
+    expect(card).to_contain_text("INV-2024-0042")
+    expect(card).to_contain_text("2024-07")  # the service month: the billing period, not August's issue date
+    expect(card).to_contain_text("PO-2024-117")
+    expect(card).to_contain_text("CII e-invoice (XML)")
+    card.get_by_role("button", name=f"Get the original document of {invoice['invoiceId']}").click()
+    link = page.get_by_role("link", name=f"Download {invoice['invoiceId']}.xml")
+    assert requests.get(link.get_attribute("href"), timeout=10).content == cii.read_bytes()
+    console.screenshot("e-invoice")

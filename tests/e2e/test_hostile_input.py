@@ -78,7 +78,9 @@ def test_a_body_that_is_not_json_is_400_on_every_route(
     content_type, body = not_json
     for request in every_route:
         response = send_raw(runner, account, request, body, **{"Content-Type": content_type})
-        assert_refused(response, documented[request.method, request.route], 400)
+        # POST /invoices reads XML: an e-invoice, which this document is not (422 naming the body).
+        document = (request.method, request.route, content_type) == ("POST", "/invoices", "application/xml")
+        assert_refused(response, documented[request.method, request.route], 422 if document else 400)
 
 
 @pytest.mark.parametrize(

@@ -341,10 +341,13 @@ def test_10_invoices_put_in_the_bucket(runner: Runner):
     assert sorted(rejected) == [f"{prefix}/broken.json", f"{prefix}/claim.json"]
     assert all(upload["status"] == "REJECTED" and upload["error"] for upload in rejected.values())
     assert "accountId" in json.dumps(rejected[f"{prefix}/claim.json"]["error"])
-    accepted = {upload["key"]: upload for upload in client.uploads("ACCEPTED")}
-    assert sorted(accepted) == [f"{prefix}/a.json", f"{prefix}/b.json"]
-    assert {upload["invoiceId"] for upload in accepted.values()} == {"INV-S3"}
-    assert all(upload["error"] is None for upload in accepted.values())
+    uploads = {upload["key"]: upload for status in ("ACCEPTED", "DUPLICATE") for upload in client.uploads(status)}
+    assert sorted((key, upload["status"]) for key, upload in uploads.items()) == [
+        (f"{prefix}/a.json", "ACCEPTED"),
+        (f"{prefix}/b.json", "DUPLICATE"),
+    ]
+    assert {upload["invoiceId"] for upload in uploads.values()} == {"INV-S3"}
+    assert all(upload["error"] is None for upload in uploads.values())
 
     assert s3.head_object(Bucket=bucket, Key=f"{prefix}/broken.json")["ContentLength"] == len(b'{"invoiceId": "BAD"')
     assert client.call("GET", "/invoices/INV-CLAIM").status_code == 404

@@ -59,6 +59,6 @@ def test_every_route_succeeds_with_a_documented_response(runner: Runner, api_sch
         assert 200 <= response.status_code < 300, (request.method, request.path, response.text)
         sent = {"path_parameters": request.parameters, "query": request.query}
         if request.body is not None:
-            sent["body"] = request.body
+            sent.update(body=request.body, media_type="application/json")
         case = api_schema[request.route][request.method].Case(**sent)
         case.validate_response(response, checks=CHECKS)

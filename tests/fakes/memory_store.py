@@ -34,7 +34,7 @@ from pom.core import jsonio
 from pom.core.errors import FieldError, ValidationFailed
 from pom.core.months import iso_timestamp
 from pom.domain.audit import SYSTEM, Actor, AuditEvent
-from pom.domain.invoices import Invoice
+from pom.domain.invoices import Invoice, supplier_identity
 from pom.domain.ledger import PurchaseOrderMovement, apply
 from pom.domain.models import AccountSettings
 from pom.domain.notices import Notice, first_check
@@ -134,6 +134,7 @@ class _Table:
     pos: dict[Key, PurchaseOrder] = field(default_factory=dict)
     settings: dict[str, VersionedSettings] = field(default_factory=dict)
     invoices: dict[Key, Invoice] = field(default_factory=dict)
+    supplier_numbers: dict[Key, str] = field(default_factory=dict)  # (account, supplier identity) -> invoiceId
     ledger: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)  # PO -> invoice#number -> entry
     audit: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)  # PO -> at#index#n -> entry
     invoice_history: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)  # invoice -> same
@@ -369,11 +370,20 @@ class _Settings(_Store):
 class _Invoices(_Store):
     def create(self, invoice: Invoice) -> Invoice | None:
         with self._op("create"):
-            existing = self._table.invoices.get((invoice.accountId, invoice.invoiceId))
+            identity = supplier_identity(invoice.billingEntity, invoice.documentType, invoice.supplier_number)
+            holder = self._table.supplier_numbers.get((invoice.accountId, identity))
+            existing = self._table.invoices.get((invoice.accountId, holder or invoice.invoiceId))
             if existing is not None:
                 return _copy(existing)
             self._table.invoices[(invoice.accountId, invoice.invoiceId)] = _copy(invoice)
+            self._table.supplier_numbers[(invoice.accountId, identity)] = invoice.invoiceId
             return None
+
+    def by_supplier_number(self, account_id: str, identity: str) -> Invoice | None:
+        with self._op("by_supplier_number"):
+            holder = self._table.supplier_numbers.get((account_id, identity))
+            invoice = None if holder is None else self._table.invoices.get((account_id, holder))
+            return None if invoice is None else _copy(invoice)
 
     def get(self, account_id: str, invoice_id: str) -> Invoice | None:
         with self._op("get"):

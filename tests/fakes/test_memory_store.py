@@ -41,7 +41,7 @@ def pending_match(stores: Stores) -> tuple:
 def test_each_port_call_counts_as_one_request(stores: Stores, faults: Faults):
     invoice, after, change = pending_match(stores)
     faults.calls.clear()
-    ids = stores.purchase_orders.candidate_ids(ACCOUNT, AWS_INC, invoice.issue_month)
+    ids = stores.purchase_orders.candidate_ids(ACCOUNT, AWS_INC, invoice.service_month)
     stores.purchase_orders.with_settings(ACCOUNT, ids)
     stores.invoices.save_change(after, invoice.version, [change], SYSTEM)
     stores.outbox.key(change.notices[0])  # computed, not requested

@@ -555,7 +555,10 @@ def test_settings_defaults_and_replace(client: ApiClient):
             "tolerancePercent": "0",
             "toleranceAmount": None,
         },
-        "notifications": {"expiryNoticeDays": [30, 7], "balanceAlertPercents": [75, 100]},
+        "notifications": {"expiryNoticeDays": [30, 7], "balanceAlertPercents": [75, 100], "forecastAlerts": True},
+        "approval": {"separateApprover": False},
+        "einvoicing": {"defaultInvoiceType": "MONTHLY_USAGE", "invoiceTypeByEntity": {}},
+        "awsInvoices": {"enabled": False, "roleArn": None, "externalId": client.account_id},
     }
     settings = {
         "currency": "EUR",
@@ -568,7 +571,11 @@ def test_settings_defaults_and_replace(client: ApiClient):
     assert saved.status == 200, saved.body
     assert saved.body["matching"]["tolerancePercent"] == "10"
     assert saved.body["matching"]["toleranceAmount"] == "50.00"
-    assert saved.body["notifications"] == {"expiryNoticeDays": [30, 7], "balanceAlertPercents": [50, 100]}
+    assert saved.body["notifications"] == {
+        "expiryNoticeDays": [30, 7],
+        "balanceAlertPercents": [50, 100],
+        "forecastAlerts": True,
+    }
     assert client.get("/settings").body == saved.body
 
 

@@ -626,7 +626,7 @@ class MoneyMachine(RuleBasedStateMachine):
             }
         )
         original = document.model_dump_json().encode()
-        uploaded = attempt(lambda: self.services.invoices.upload(self.actor, document, original))
+        uploaded = attempt(lambda: self.services.invoices.upload(self.actor, original, "application/json"))
         if uploaded is REFUSED:
             return multiple()
         self.model.invoices[invoice.invoice_id] = invoice

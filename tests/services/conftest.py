@@ -46,7 +46,7 @@ class Documents:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def put(self, key: str, body: bytes) -> None:
+    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
         self.objects[key] = body
 
     def get(self, key: str, version_id: str | None = None) -> bytes:
@@ -100,7 +100,7 @@ class Services:
     def upload(self, invoice_id: str = "INV-1", subtotal: str = "100.00", **fields: Any) -> Invoice:
         """``POST /invoices``: the invoice as written, PENDING."""
         document = InvoiceDocument.model_validate(invoice_body(invoice_id, subtotal, **fields))
-        invoice, _ = self.invoices.upload(USER, document, document.model_dump_json().encode())
+        invoice, _ = self.invoices.upload(USER, document.model_dump_json().encode(), "application/json")
         return invoice
 
     def receive(self, invoice_id: str = "INV-1", subtotal: str = "100.00", **fields: Any) -> Invoice:

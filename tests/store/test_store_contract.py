@@ -19,6 +19,7 @@ from pom.core.errors import ValidationFailed
 from pom.core.months import iso_timestamp
 from pom.domain import invoices
 from pom.domain.audit import Actor, AuditEvent
+from pom.domain.invoices import supplier_identity
 from pom.domain.models import AccountSettings, PurchaseOrderCreate
 from pom.domain.notices import Notice, expiring_notice, first_check
 from pom.domain.purchase_orders import (
@@ -239,6 +240,26 @@ def test_an_invoice_is_created_once(stores: Stores, account: str):
     assert stores.invoices.create(new_inv(account, subtotal="5.00", at=later(1))) == first
     assert stores.invoices.get(account, "INV-1") == first
     assert stores.invoices.get(new_account(), "INV-1") is None
+
+
+def test_a_supplier_number_is_taken_once_with_its_invoice(stores: Stores, account: str):
+    """The invoice and its (entity, document type, supplier number) are written together: a second
+    invoice with the same number but another id gets the holder back and writes nothing."""
+    first = new_inv(account, "INV-1").model_copy(update={"supplierInvoiceNumber": "2026/0001"})
+    assert stores.invoices.create(first) is None
+    twin = new_inv(account, "INV-2").model_copy(update={"supplierInvoiceNumber": "2026/0001"})
+
+    holder = stores.invoices.create(twin)
+
+    assert holder is not None
+    assert holder.invoiceId == "INV-1"
+    assert stores.invoices.get(account, "INV-2") is None
+    identity = supplier_identity(first.billingEntity, "INVOICE", "2026/0001")
+    assert stores.invoices.by_supplier_number(account, identity).invoiceId == "INV-1"
+    assert (
+        stores.invoices.by_supplier_number(account, supplier_identity(first.billingEntity, "CREDIT_MEMO", "2026/0001"))
+        is None
+    )
 
 
 def test_a_match_debits_the_po_with_its_ledger_and_audit_entries(stores: Stores, account: str):

@@ -24,13 +24,14 @@ GOOD = {
     "NOTIFICATION_SENDER": "po-notifications@example.com",
 }
 NEEDS = {
-    ApiConfig: {"TABLE_NAME", "INVOICE_BUCKET", "MAX_BODY_BYTES"},
+    ApiConfig: {"TABLE_NAME", "INVOICE_BUCKET", "MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES"},
     IngestConfig: {"TABLE_NAME", "INVOICE_BUCKET"},
     MatcherConfig: {"TABLE_NAME"},
     SchedulerConfig: {"TABLE_NAME", "NOTIFICATION_SENDER"},
     NotifierConfig: {"TABLE_NAME", "NOTIFICATION_SENDER"},
 }
-REQUIRED = [(config, name) for config, names in NEEDS.items() for name in sorted(names - {"MAX_BODY_BYTES"})]
+OPTIONAL = {"MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES"}
+REQUIRED = [(config, name) for config, names in NEEDS.items() for name in sorted(names - OPTIONAL)]
 
 
 def reader_of(name: str) -> type:

@@ -53,7 +53,7 @@ def facts(subtotal: str = "100", **fields: Any) -> InvoiceFacts:
     document: dict[str, Any] = {
         "invoice_type": "MONTHLY_USAGE",
         "billing_entity": "AWS Inc.",
-        "issue_month": "2026-03",
+        "service_month": "2026-03",
         "currency": "USD",
         "subtotal": Decimal(subtotal),
     }
@@ -100,7 +100,7 @@ def test_step_2_bill_from_entity_splits_invoices():
 def test_step_3_type_and_months():
     subscription = po("P", item("1", "SUBSCRIPTION_PURCHASE"), item("2", "ALL", startMonth="2026-06"))
     assert decide(facts(), [subscription], RULES).unmatched_reason == "NO_LINE_ITEM_MATCH"
-    assert chosen(decide(facts(issue_month="2026-07"), [subscription], RULES)) == ("P", "2")
+    assert chosen(decide(facts(service_month="2026-07"), [subscription], RULES)) == ("P", "2")
 
 
 def test_step_4_exact_type_before_all():
@@ -124,7 +124,7 @@ def test_step_4_monthly_balance_is_per_month_and_untracked_always_covers():
     assert available_balance(monthly, monthly.lineItems[0], "2026-03") == Decimal(50)
     assert available_balance(monthly, monthly.lineItems[0], "2026-04") == Decimal(500)
     assert chosen(decide(facts("100"), [monthly, untracked], RULES)) == ("U", "1")
-    assert chosen(decide(facts("100", issue_month="2026-04"), [monthly, untracked], RULES)) == ("M", "1")
+    assert chosen(decide(facts("100", service_month="2026-04"), [monthly, untracked], RULES)) == ("M", "1")
 
 
 def test_step_4_lowest_line_item_id_then_po_id():
@@ -341,7 +341,7 @@ scenarios = st.tuples(
         subtotal=st.sampled_from(["10", "100", "1100"]),
         invoice_type=st.sampled_from(TYPES[1:]),
         billing_entity=st.sampled_from(ENTITIES),
-        issue_month=months,
+        service_month=months,
     ),
     st.builds(
         MatchingSettings,
@@ -370,14 +370,14 @@ def test_never_picks_an_ineligible_line_item_and_ignores_read_order(scenario: An
     winner, debit = decision.po, decision.debits[0]
     line = winner.line_item(debit.line_item_id)
     assert winner.status == "ACTIVE"
-    assert winner.effectiveMonth <= invoice.issue_month <= winner.expirationMonth
+    assert winner.effectiveMonth <= invoice.service_month <= winner.expirationMonth
     assert invoice.billing_entity in winner.billFrom
     assert line is not None
-    assert line.startMonth <= invoice.issue_month <= line.endMonth
+    assert line.startMonth <= invoice.service_month <= line.endMonth
     assert line.type in (invoice.invoice_type, "ALL")
     if rules.blockExceedingBalance:
         assert tolerated(invoice.subtotal, debit.available, rules)
-    assert debit.available == available_balance(winner, line, invoice.issue_month)
+    assert debit.available == available_balance(winner, line, invoice.service_month)
     ranked = decision.explanation["candidates"]
     assert [entry for entry in ranked if entry["outcome"] == "SELECTED"] == [
         next(entry for entry in ranked if entry["outcome"] != "BLOCKED")

@@ -29,8 +29,8 @@ class DocumentStore:
             self._client = boto3.client("s3")
         return self._client
 
-    def put(self, key: str, body: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
     def get(self, key: str, version_id: str | None = None) -> bytes:
         """The object's content: the version ``version_id`` or, without one, the latest.

@@ -13,8 +13,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
-# API Gateway allows 10 MB; no PO or invoice document comes near this.
+# API Gateway allows 10 MB; no PO or JSON invoice comes near this.
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# An e-invoice (XML, or a PDF with its XML) by POST; larger ones go through S3. Base64 makes it 5.4 MB,
+# within Lambda's 6 MB request limit.
+DEFAULT_MAX_DOCUMENT_BYTES = 4 * 2**20
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +28,7 @@ class ApiConfig(NamedTuple):
     table_name: str
     invoice_bucket: str
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
 
 
 class IngestConfig(NamedTuple):
@@ -76,6 +80,7 @@ _RULES: dict[str, Callable[[str], Any]] = {
     "TABLE_NAME": _length(3, 255),
     "INVOICE_BUCKET": _length(3, 63),
     "MAX_BODY_BYTES": _positive_int,
+    "MAX_DOCUMENT_BYTES": _positive_int,
     # The From address of notification e-mails, a verified SES identity (template parameter).
     "NOTIFICATION_SENDER": _address,
 }

@@ -7,7 +7,9 @@ Nothing here ever touches binary floating point: JSON numbers reach us as Decima
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 # Minor units of the active ISO-4217 currencies. Two is the rule; the exceptions are listed.
 _ZERO_DECIMALS = {
@@ -77,6 +79,20 @@ def parse_amount(value: object) -> Decimal:
     return amount
 
 
+def parse_signed_amount(value: object) -> Decimal:
+    """An amount that may be negative (an invoice line: a discount): the same grammar behind an
+    optional minus. Minus zero is refused like any sign on zero: write ``0``."""
+    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, Decimal)) else None
+    if isinstance(value, bool) or text is None:
+        raise ValueError(_NOT_AN_AMOUNT)
+    if not text.startswith("-"):
+        return parse_amount(value)
+    magnitude = parse_amount(text[1:])
+    if magnitude == 0:
+        raise ValueError("minus zero is not an amount: write 0")
+    return -magnitude
+
+
 def fraction_digits(amount: Decimal) -> int:
     """Fraction digits without the trailing zeros, counted exactly (``normalize()`` would round to
     the context's 28 digits and hide a 29th)."""
@@ -97,3 +113,32 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 def format_amount(amount: Decimal, currency: str) -> str:
     return f"{quantize(amount, currency):f}"
+
+
+def pro_rata(amounts: Sequence[Decimal], total: Decimal, currency: str) -> list[Decimal]:
+    """``amounts`` scaled to add up to ``total`` exactly, in the currency's minor units: each gets its
+    exact share (amount × total / sum), rounded to the nearest unit, and the rounding remainder goes
+    to the largest amounts first, one unit each, to those it keeps within one unit of their share
+    (the largest alone in all but contrived cases). So every result lies within one minor unit of
+    its exact share. With amounts that sum to zero there are no shares: the largest takes the
+    difference. Exact throughout: shares are fractions, never binary floating point."""
+    unit = Fraction(1, 10 ** minor_units(currency))
+    line_sum = sum(amounts, ZERO)
+    largest_first = sorted(range(len(amounts)), key=lambda index: (-amounts[index], index))
+    if line_sum == total or not amounts:
+        return list(amounts)
+    if line_sum == 0:
+        spread = list(amounts)
+        spread[largest_first[0]] += total
+        return spread
+    shares = [Fraction(amount) * Fraction(total) / Fraction(line_sum) for amount in amounts]
+    units = [round(share / unit) for share in shares]
+    remainder = round(Fraction(total) / unit) - sum(units)
+    step = 1 if remainder > 0 else -1
+    for index in largest_first:
+        if remainder == 0:
+            break
+        if abs((units[index] + step) * unit - shares[index]) <= unit:
+            units[index] += step
+            remainder -= step
+    return [Decimal(count).scaleb(-minor_units(currency)) for count in units]

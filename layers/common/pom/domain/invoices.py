@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -12,10 +13,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from pom.core.errors import Conflict, FieldError, ValidationFailed
-from pom.core.money import ZERO, check_minor_units, format_amount
+from pom.core.money import ZERO, check_minor_units, format_amount, pro_rata
 from pom.domain.audit import SYSTEM, AuditEvent
 from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
-from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings
+from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings, normalize_entity
 from pom.domain.purchase_orders import STORED, PurchaseOrder, display_timestamp, precise_timestamp
 
 
@@ -23,6 +24,7 @@ class InvoiceLine(BaseModel):
     model_config = STORED
 
     lineNumber: int
+    lineId: str | None = None
     description: str | None = None
     amount: Decimal
     poLineItemId: str | None = None
@@ -66,17 +68,23 @@ class Invoice(BaseModel):
 
     accountId: str
     invoiceId: str
+    supplierInvoiceNumber: str | None = None  # None: the invoiceId (records older than the field too)
     documentType: str = "INVOICE"
     originalInvoiceId: str | None = None
     billingEntity: str
     invoiceType: str
     issueDate: str
+    billingPeriod: str | None = None
     currency: str
     subtotal: Decimal
     tax: Decimal
     total: Decimal
+    allowanceTotal: Decimal | None = None
+    chargeTotal: Decimal | None = None
     lines: list[InvoiceLine] | None = None
     poId: str | None = None
+    poReference: str | None = None
+    sourceFormat: str = "JSON"
     description: str | None = None
     matchStatus: str = "PENDING"
     match: Match | None = None
@@ -91,20 +99,77 @@ class Invoice(BaseModel):
     version: int = 1
     movements: int = 0  # transactions that moved a balance for this invoice: numbers its ledger entries
     receivedBy: str | None = None  # who uploaded it (the RECEIVED entry of its history)
+    receivedFrom: str | None = None  # the S3 object version it was read from (``<key>?versionId=<version>``)
     rejectionReason: str | None = None
     # Credit memos that arrived while this invoice was not matched: woken (PENDING again) by the
     # write that matches it, so the matcher applies them then (API.md: credit memos).
     waitingMemos: list[str] = []
 
     @property
-    def issue_month(self) -> str:
-        return self.issueDate[:7]
+    def service_month(self) -> str:
+        """What matching compares with months and periods: the billing period, else the issue month."""
+        return self.billingPeriod or self.issueDate[:7]
+
+    @property
+    def supplier_number(self) -> str:
+        return self.supplierInvoiceNumber or self.invoiceId
 
     def facts(self) -> InvoiceFacts:
-        lines = tuple((line.lineNumber, line.amount, line.poLineItemId) for line in self.lines or ())
+        """Lines carry what each debits: its share of the subtotal when document-level allowances and
+        charges make the lines add up to another amount (API.md: line matching)."""
+        lines = self.lines or []
+        debits = pro_rata([line.amount for line in lines], self.subtotal, self.currency)
         return InvoiceFacts(
-            self.invoiceType, self.billingEntity, self.issue_month, self.currency, self.subtotal, self.poId, lines
+            self.invoiceType, self.billingEntity, self.service_month, self.currency, self.subtotal, self.poId,
+            tuple((line.lineNumber, debit, line.poLineItemId) for line, debit in zip(lines, debits, strict=True)),
+            unknown_po_reference=self.poReference is not None and self.poId is None,
+        )  # fmt: skip
+
+
+def supplier_identity(billing_entity: str, document_type: str, supplier_number: str) -> str:
+    """What makes two documents one invoice whatever their format or channel: the seller, the kind
+    (invoices and credit notes are numbered apart) and the seller's number. A digest, so any text fits a key."""
+    text = "\x00".join((normalize_entity(billing_entity), document_type, supplier_number))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def derived_invoice_id(billing_entity: str, document_type: str, supplier_number: str) -> str:
+    """The ``invoiceId`` of a document in a standard format: readable (the seller's number, in the id's
+    characters) and stable for the same seller, kind and number, so the same invoice as XML and as
+    PDF, or sent twice, gets the same id."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", supplier_number).strip("-.")[:48] or "invoice"
+    return f"{readable}-{supplier_identity(billing_entity, document_type, supplier_number)[:12]}"
+
+
+def same_invoice(existing: Invoice, new: Invoice) -> bool:
+    """Whether ``new`` is ``existing`` received again: the same content, or, for the same seller,
+    kind and number, the same figures (the same invoice in another format). A JSON invoice id the
+    uploader chose names one content: the same id with other content is not the same invoice."""
+    if existing.contentHash == new.contentHash:
+        return True
+    if existing.invoiceId == new.invoiceId and "JSON" == existing.sourceFormat == new.sourceFormat:
+        return False
+    identity = (existing.billingEntity, existing.documentType, existing.supplier_number)
+    return identity == (new.billingEntity, new.documentType, new.supplier_number) and _figures(existing) == _figures(
+        new
+    )
+
+
+def collision(existing: Invoice, new: Invoice) -> str:
+    """Why ``new`` is refused: it takes an id or a supplier number ``existing`` holds, with other content."""
+    same_number = (existing.billingEntity, existing.documentType, existing.supplier_number) == (
+        new.billingEntity, new.documentType, new.supplier_number
+    )  # fmt: skip
+    if same_number and _figures(existing) != _figures(new):
+        return (
+            f"invoice {existing.invoiceId!r} has the same billing entity, document type and supplier invoice number "
+            f"({new.supplier_number!r}) with other figures: the same invoice is never debited twice"
         )
+    return f"invoice {existing.invoiceId!r} exists with different content"
+
+
+def _figures(invoice: Invoice) -> tuple[str, str, Decimal, Decimal, Decimal]:
+    return invoice.issueDate, invoice.currency, invoice.subtotal, invoice.tax, invoice.total
 
 
 def content_hash(document: InvoiceDocument) -> str:
@@ -120,10 +185,26 @@ def content_hash(document: InvoiceDocument) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def validate_document(document: InvoiceDocument, account_id: str) -> None:
-    """The rules that span fields; raises ValidationFailed naming each offending field."""
+def validate_document(document: InvoiceDocument, account_id: str, *, original_required: bool = True) -> None:
+    """The rules that span fields; raises ValidationFailed naming each offending field.
+    ``original_required``: False for a credit note in a standard format, where BT-25 is optional (a
+    memo without an original is kept unmatched, for a match by hand)."""
+    errors = _money_errors(document)
+    if document.documentType == "CREDIT_MEMO" and not document.originalInvoiceId and original_required:
+        errors.append(FieldError(("body", "originalInvoiceId"), "is required on a credit memo", "missing"))
+    if document.documentType == "INVOICE" and document.originalInvoiceId:
+        errors.append(FieldError(("body", "originalInvoiceId"), "is only for credit memos"))
+    if document.accountId is not None and document.accountId != account_id:
+        errors.append(FieldError(("body", "accountId"), "names another account than the uploader's"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _money_errors(document: InvoiceDocument) -> list[FieldError]:
+    """Minor units, total = subtotal + tax, and lines − allowances + charges = subtotal."""
     errors: list[FieldError] = []
     money = [("subtotal", document.subtotal), ("tax", document.tax), ("total", document.total)]
+    money += [(name, getattr(document, name)) for name in ("allowanceTotal", "chargeTotal") if getattr(document, name)]
     money += [(("lines", index, "amount"), line.amount) for index, line in enumerate(document.lines or [])]
     for name, amount in money:
         try:
@@ -136,31 +217,27 @@ def validate_document(document: InvoiceDocument, account_id: str) -> None:
         )
     if document.lines is not None:
         line_sum = sum((line.amount for line in document.lines), ZERO)
-        if line_sum != document.subtotal:
-            errors.append(FieldError(("body", "lines"), f"amounts sum to {line_sum:f}, not the subtotal"))
+        expected = line_sum - (document.allowanceTotal or ZERO) + (document.chargeTotal or ZERO)
+        if expected != document.subtotal:
+            adjusted = (
+                " less allowanceTotal plus chargeTotal" if document.allowanceTotal or document.chargeTotal else ""
+            )
+            errors.append(FieldError(("body", "lines"), f"amounts sum to {line_sum:f}{adjusted}, not the subtotal"))
         numbers = [line.lineNumber for line in document.lines]
         if len(set(numbers)) != len(numbers):
             errors.append(FieldError(("body", "lines"), "lineNumber values must be unique"))
-    if document.documentType == "CREDIT_MEMO" and not document.originalInvoiceId:
-        errors.append(FieldError(("body", "originalInvoiceId"), "is required on a credit memo", "missing"))
-    if document.documentType == "INVOICE" and document.originalInvoiceId:
-        errors.append(FieldError(("body", "originalInvoiceId"), "is only for credit memos"))
-    if document.accountId is not None and document.accountId != account_id:
-        errors.append(FieldError(("body", "accountId"), "names another account than the uploader's"))
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
 def new_invoice(
     account_id: str, document: InvoiceDocument, now: datetime, document_key: str, digest: str,
-    *, received_by: str | None = None,
+    *, received_by: str | None = None, source_format: str = "JSON", received_from: str | None = None,
 ) -> Invoice:  # fmt: skip
-    validate_document(document, account_id)
     stamp = precise_timestamp(now)
     fields = document.model_dump(exclude={"accountId"})
     return Invoice(
         **fields, accountId=account_id, contentHash=digest, documentKey=document_key, createdAt=stamp, updatedAt=stamp,
-        receivedBy=received_by,
+        receivedBy=received_by, sourceFormat=source_format, receivedFrom=received_from,
     )  # fmt: skip
 
 
@@ -173,6 +250,14 @@ def received_entry(invoice: Invoice) -> dict[str, Any]:
 
 def _changed(invoice: Invoice, now: datetime, **changes: Any) -> Invoice:
     return invoice.model_copy(update={**changes, "version": invoice.version + 1, "updatedAt": precise_timestamp(now)})
+
+
+def with_po_reference(invoice: Invoice, referenced_po_exists: bool) -> Invoice:
+    """The invoice with ``poId`` from its document's PO reference when the account has that PO, so that
+    matching is restricted to it; otherwise unchanged, and matched automatically with UNKNOWN_PO_REFERENCE."""
+    if invoice.poId is not None or not referenced_po_exists:
+        return invoice
+    return invoice.model_copy(update={"poId": invoice.poReference})
 
 
 def match_record(decision: Decision, month: str, now: datetime, *, manual: bool = False) -> Match:
@@ -218,7 +303,7 @@ def matched(invoice: Invoice, decision: Decision, now: datetime, *, manual: bool
         invoice,
         now,
         matchStatus="MATCHED",
-        match=match_record(decision, invoice.issue_month, now, manual=manual),
+        match=match_record(decision, invoice.service_month, now, manual=manual),
         unmatchedReason=None,
         matchExplanation=decision.explanation,
     )
@@ -292,7 +377,7 @@ def credited_by_hand(memo: Invoice, po: PurchaseOrder, line_item_id: str, credit
         lineItemId=line_item_id,
         amount=credit,
         matchedAt=precise_timestamp(now),
-        month=memo.issue_month,
+        month=memo.service_month,
         poCurrency=po.currency,
         poCreatedAt=po.createdAt,
         manual=True,
@@ -463,27 +548,24 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     currency = invoice.currency
     return {
         "invoiceId": invoice.invoiceId,
+        "supplierInvoiceNumber": invoice.supplier_number,
         "documentType": invoice.documentType,
         "originalInvoiceId": invoice.originalInvoiceId,
         "billingEntity": invoice.billingEntity,
         "invoiceType": invoice.invoiceType,
         "issueDate": invoice.issueDate,
+        "billingPeriod": invoice.billingPeriod,
+        "serviceMonth": invoice.service_month,
         "currency": currency,
         "subtotal": format_amount(invoice.subtotal, currency),
         "tax": format_amount(invoice.tax, currency),
         "total": format_amount(invoice.total, currency),
-        "lines": None
-        if invoice.lines is None
-        else [
-            {
-                "lineNumber": line.lineNumber,
-                "description": line.description,
-                "amount": format_amount(line.amount, currency),
-                "poLineItemId": line.poLineItemId,
-            }
-            for line in invoice.lines
-        ],
+        "allowanceTotal": _optional_amount(invoice.allowanceTotal, currency),
+        "chargeTotal": _optional_amount(invoice.chargeTotal, currency),
+        "lines": None if invoice.lines is None else [_line_view(line, currency) for line in invoice.lines],
         "poId": invoice.poId,
+        "poReference": invoice.poReference,
+        "sourceFormat": invoice.sourceFormat,
         "description": invoice.description,
         "matchStatus": invoice.matchStatus,
         "match": None if invoice.match is None else _match_view(invoice.match, currency),
@@ -496,6 +578,20 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "updatedAt": display_timestamp(invoice.updatedAt),
         "version": invoice.version,
     }
+
+
+def _line_view(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    return {
+        "lineNumber": line.lineNumber,
+        "lineId": line.lineId,
+        "description": line.description,
+        "amount": format_amount(line.amount, currency),
+        "poLineItemId": line.poLineItemId,
+    }
+
+
+def _optional_amount(amount: Decimal | None, currency: str) -> str | None:
+    return None if amount is None else format_amount(amount, currency)
 
 
 def _match_view(match: Match, currency: str) -> dict[str, Any]:

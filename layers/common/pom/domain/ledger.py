@@ -115,7 +115,8 @@ def credit_refusal(memo: Invoice, original: Invoice | None, po: PurchaseOrder | 
     ``po``: the original must be an invoice of the same currency and entity, holding on that PO."""
     refusal = None
     if original is None:
-        refusal = "NO_LINE_ITEM_MATCH", f"original invoice {memo.originalInvoiceId} not found"
+        named = f"original invoice {memo.originalInvoiceId} not found"
+        refusal = "NO_LINE_ITEM_MATCH", named if memo.originalInvoiceId else "the memo names no original invoice"
     elif original.documentType == "CREDIT_MEMO":
         refusal = "PO_NOT_ELIGIBLE", "the original is itself a credit memo"
     elif (memo.currency, memo.billingEntity) != (original.currency, original.billingEntity):

@@ -2,9 +2,10 @@
 
 It implements the contract's matching steps literally:
 
-1. POs that are ``ACTIVE`` and in effect for the invoice's issue month;
+1. POs that are ``ACTIVE`` and in effect for the invoice's service month (its billing period, else
+   its issue month);
 2. whose ``billFrom`` names the invoice's billing entity;
-3. line items whose months contain the issue month and whose type is the invoice's or ``ALL``;
+3. line items whose months contain the service month and whose type is the invoice's or ``ALL``;
 4. ranked: exact type before ``ALL``; balance covering the subtotal before not (per month for
    monthly line items; untracked always covers); most recently updated PO; lowest line item id;
 5. with ``blockExceedingBalance``, candidates not covering within the tolerance are not eligible.
@@ -57,11 +58,12 @@ class InvoiceFacts:
 
     invoice_type: str
     billing_entity: str
-    issue_month: str
+    service_month: str
     currency: str
     subtotal: Decimal
     chosen_po_id: str | None = None
-    lines: tuple[tuple[int, Decimal, str | None], ...] = ()  # (lineNumber, amount, poLineItemId)
+    lines: tuple[tuple[int, Decimal, str | None], ...] = ()  # (lineNumber, amount debited, poLineItemId)
+    unknown_po_reference: bool = False  # the document names a PO the account does not have
 
     @property
     def names_line_items(self) -> bool:
@@ -149,7 +151,7 @@ def _named_refusal(po: PurchaseOrder, line_item_id: str, facts: InvoiceFacts) ->
     named = po.line_item(line_item_id)
     if named is None:
         return f"the PO has no line item {line_item_id}"
-    refusal = line_item_refusal(named, facts.invoice_type, facts.issue_month)
+    refusal = line_item_refusal(named, facts.invoice_type, facts.service_month)
     return None if refusal is None else f"line item {line_item_id} does not take the invoice: {refusal}"
 
 
@@ -213,8 +215,8 @@ def _po_exclusion(po: PurchaseOrder, facts: InvoiceFacts) -> tuple[int, str] | N
     """The first of steps 1-2 that leaves the PO out, as (step, reason), or None."""
     if po.status != "ACTIVE":
         return 1, f"PO is {po.status}"
-    if not po.effectiveMonth <= facts.issue_month <= po.expirationMonth:
-        return 1, f"PO is in effect {po.effectiveMonth}..{po.expirationMonth}, not in {facts.issue_month}"
+    if not po.effectiveMonth <= facts.service_month <= po.expirationMonth:
+        return 1, f"PO is in effect {po.effectiveMonth}..{po.expirationMonth}, not in {facts.service_month}"
     if facts.billing_entity not in po.billFrom:
         return 2, f"billFrom does not name {facts.billing_entity!r}"
     return None
@@ -224,8 +226,8 @@ def _candidates(pos: Iterable[PurchaseOrder], facts: InvoiceFacts, amount: Decim
     found = []
     for po in pos:
         for item in po.lineItems:
-            if line_item_refusal(item, facts.invoice_type, facts.issue_month) is None:
-                available = available_balance(po, item, facts.issue_month)
+            if line_item_refusal(item, facts.invoice_type, facts.service_month) is None:
+                available = available_balance(po, item, facts.service_month)
                 # Untracked always covers; a PO in another currency cannot be debited, so it does not.
                 covers = available is None or (po.currency == facts.currency and amount <= available)
                 found.append(_Candidate(po, item, item.type == facts.invoice_type, available, covers))
@@ -281,7 +283,7 @@ def select(
         return _select_lines(facts, eligible[0], matching, excluded, account_currency)
     ranked = _rank(_candidates(eligible, facts, facts.subtotal))
     with_candidates = {candidate.po.poId for candidate in ranked}
-    fits = f"no line item of type {facts.invoice_type} or ALL in {facts.issue_month}"
+    fits = f"no line item of type {facts.invoice_type} or ALL in {facts.service_month}"
     excluded += [_Exclusion(po.poId, _NO_LINE_ITEM_FITS, fits) for po in eligible if po.poId not in with_candidates]
     if not ranked:
         return _unmatched(facts, "NO_LINE_ITEM_MATCH", excluded, [], 0)
@@ -294,7 +296,7 @@ def select(
     listed = [_outcome(ranked[rank], blocked[rank], winner) for rank in _listed_ranks(len(ranked), winner_rank)]
     if winner is None:
         return _unmatched(facts, "INSUFFICIENT_BALANCE", excluded, listed, len(ranked))
-    period = winner.item.period(facts.issue_month)
+    period = winner.item.period(facts.service_month)
     debit = Debit(winner.po.poId, winner.item.lineItemId, facts.subtotal, winner.available, period)
     flags = flags_for(facts, winner.po, [debit], matching, account_currency=account_currency)
     return Decision(winner.po, (debit,), flags, explanation=_explain(excluded, None, listed, len(ranked)))
@@ -366,7 +368,7 @@ def _select_lines(
         if item is None:
             excluded.append(_Exclusion(po.poId, _NO_LINE_ITEM_FITS, f"line {line_number}: no line item fits it"))
             return _unmatched(facts, "PO_NOT_ELIGIBLE", excluded, [], 0)
-        debit = _line_debit(po, item, line, facts.issue_month, debits)
+        debit = _line_debit(po, item, line, facts.service_month, debits)
         debits.append(debit)
         lines_explained.append(_line_explained(debit, how))
     if _any_line_blocked(facts, po, debits, matching, account_currency):
@@ -431,9 +433,9 @@ def flags_for(
     *,
     account_currency: str,
 ) -> tuple[str, ...]:
+    flags = {"UNKNOWN_PO_REFERENCE"} if facts.unknown_po_reference else set()
     if po.currency != facts.currency:
-        return ("CURRENCY_MISMATCH",)
-    flags: set[str] = set()
+        return tuple(sorted({*flags, "CURRENCY_MISMATCH"}))
     for debit in debits:
         flags |= _amount_flags(
             debit.amount, debit.available, matching, currency=po.currency, account_currency=account_currency

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from pom.core.money import is_currency, parse_amount
+from pom.core.money import is_currency, parse_amount, parse_signed_amount
 from pom.core.months import parse_month
 
 PO_ID_PATTERN = r"^[A-Za-z0-9 _.:=+\-%@#]{1,100}$"
@@ -36,7 +36,31 @@ Amount = Annotated[
         examples=["1000.00"],
     ),
 ]
+SignedAmount = Annotated[
+    Decimal,
+    BeforeValidator(parse_signed_amount),
+    Field(
+        description="An amount that may be negative (a discount line): the same grammar behind an optional minus.",
+        examples=["-25.00"],
+    ),
+]
 MoneyText = Annotated[str, Field(description="A decimal string with the currency's minor units.", examples=["1000.00"])]
+
+
+def normalize_entity(name: str) -> str:
+    """A billing entity as compared: surrounding whitespace trimmed, inner runs collapsed to one space."""
+    return " ".join(name.split())
+
+
+def _entity_name(name: str) -> str:
+    normalized = normalize_entity(name)
+    if not normalized:
+        raise ValueError("must name an entity, not only whitespace")
+    return normalized
+
+
+# A seller-of-record entity, stored and compared normalized (PO billFrom and invoice billingEntity).
+EntityName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_entity_name)]
 
 
 def _calendar_date(text: str) -> str:
@@ -61,17 +85,30 @@ def _known_currency(code: str) -> str:
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"]), AfterValidator(_known_currency)]
 PoStatus = Literal["ACTIVE", "SUSPENDED", "EXPIRED"]
 InvoiceId = Annotated[str, Field(pattern=INVOICE_ID_PATTERN, examples=["INV-2020-07-0001"])]
-InvoiceType = Literal["MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE"]
+# The six line-item types of the AWS Billing console; an invoice has any of them but ALL.
+InvoiceType = Literal[
+    "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE", "MARKETPLACE_BLANKET_USAGE",
+    "PROFESSIONAL_SERVICES",
+]  # fmt: skip
 MatchStatus = Literal["PENDING", "MATCHED", "UNMATCHED"]
 ApprovalStatus = Literal["DRAFT", "SUBMITTED", "APPROVED", "REJECTED"]
 UnmatchedReason = Literal[
     "NO_ACTIVE_PO", "NO_BILL_FROM_MATCH", "NO_LINE_ITEM_MATCH", "INSUFFICIENT_BALANCE", "PO_NOT_ELIGIBLE",
     "UNMATCHED_BY_USER", "ORIGINAL_MISMATCH",
 ]  # fmt: skip
-MatchFlag = Literal["EXCEEDS_BALANCE", "WITHIN_TOLERANCE", "LINE_ITEM_MISMATCH", "CURRENCY_MISMATCH"]
-LineItemType = Literal["ALL", "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE"]
+MatchFlag = Literal[
+    "EXCEEDS_BALANCE", "WITHIN_TOLERANCE", "LINE_ITEM_MISMATCH", "CURRENCY_MISMATCH", "UNKNOWN_PO_REFERENCE"
+]  # fmt: skip
+LineItemType = Literal[
+    "ALL", "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE", "MARKETPLACE_BLANKET_USAGE",
+    "PROFESSIONAL_SERVICES",
+]  # fmt: skip
 Recurrence = Literal["NONE", "MONTHLY"]
 Description = Annotated[str, Field(max_length=500)]
+# A reference a seller wrote (an invoice number, a PO or order-line reference): any printable text.
+Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*$")]
+DocumentType = Literal["INVOICE", "CREDIT_MEMO"]
+SourceFormat = Literal["JSON", "UBL", "CII", "FACTURX"]
 
 
 class Document(BaseModel):
@@ -137,7 +174,7 @@ class PurchaseOrderFields(ReadOnlyTolerant):
     poId: PoId | None = Field(default=None, description="If present, must equal the path's poId.")
     billTo: Address | None = Field(default=None, description="Defaults to the account's billTo (settings).")
     shipTo: Address | None = None
-    billFrom: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)]
+    billFrom: Annotated[list[EntityName], Field(min_length=1, max_length=20)]
     currency: Currency | None = Field(default=None, description="Defaults to the account's currency (settings).")
     effectiveMonth: Month
     expirationMonth: Month
@@ -162,26 +199,47 @@ class StatusChange(Document):
 
 class InvoiceLineInput(Document):
     lineNumber: Annotated[int, Field(strict=True, ge=1, le=100_000)]
+    lineId: Reference | None = Field(default=None, description="The seller's line identifier (EN 16931 BT-126).")
     description: Description | None = None
-    amount: Amount = Field(description="Tax-exclusive.")
-    poLineItemId: LineItemId | None = Field(default=None, description="The PO line item this line bills against.")
+    amount: SignedAmount = Field(description="Tax-exclusive; negative for a discount line.")
+    poLineItemId: Reference | None = Field(
+        default=None,
+        description="The PO line item this line bills against (BT-132); one the PO lacks is a LINE_ITEM_MISMATCH.",
+    )
 
 
 class InvoiceDocument(Document):
     """An invoice or credit memo as uploaded: the body of ``POST /invoices`` and the JSON put in S3."""
 
     invoiceId: InvoiceId
-    documentType: Literal["INVOICE", "CREDIT_MEMO"] = "INVOICE"
+    supplierInvoiceNumber: Reference | None = Field(
+        default=None,
+        description="The number the seller gave it, verbatim; defaults to invoiceId. Duplicates are "
+        "found by (billingEntity, documentType, supplierInvoiceNumber).",
+    )
+    documentType: DocumentType = "INVOICE"
     originalInvoiceId: InvoiceId | None = Field(default=None, description="Required on a credit memo.")
-    billingEntity: Annotated[str, Field(min_length=1, max_length=200)]
+    billingEntity: EntityName
     invoiceType: InvoiceType
     issueDate: CalendarDate
+    billingPeriod: Month | None = Field(
+        default=None, description="The month the charges are for; matching uses it (else the issue month)."
+    )
     currency: Currency
-    subtotal: Amount = Field(description="Tax-exclusive: what the PO is debited.")
+    subtotal: Amount = Field(
+        description="Tax-exclusive, after document-level allowances and charges: what the PO is debited."
+    )
     tax: Amount
     total: Amount = Field(description="subtotal + tax.")
+    allowanceTotal: Amount | None = Field(default=None, description="Document-level allowances (BT-107).")
+    chargeTotal: Amount | None = Field(default=None, description="Document-level charges (BT-108).")
     lines: Annotated[list[InvoiceLineInput], Field(max_length=100)] | None = None
     poId: PoId | None = Field(default=None, description="The PO the uploader picked: matching is restricted to it.")
+    poReference: Reference | None = Field(
+        default=None,
+        description="The buyer's PO reference as the document states it (EN 16931 BT-13): matched to the PO of that "
+        "id when the account has one, else matched automatically with UNKNOWN_PO_REFERENCE.",
+    )
     description: Description | None = None
     accountId: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN)] | None = Field(
         default=None, description="Optional; if present it must be the uploader's own account."
@@ -227,6 +285,36 @@ class NotificationSettings(Document):
         Field(max_length=10),
         AfterValidator(_distinct_ascending),
     ] = [75, 100]
+    forecastAlerts: Annotated[bool, Field(strict=True)] = True
+
+
+class ApprovalSettings(Document):
+    separateApprover: Annotated[bool, Field(strict=True)] = False
+
+
+def _normalized_entities(types: dict[str, str]) -> dict[str, str]:
+    return {normalize_entity(entity): invoice_type for entity, invoice_type in types.items()}
+
+
+class EInvoicingSettings(Document):
+    """How documents in the EN 16931 formats, which carry no AWS invoice type, are typed."""
+
+    defaultInvoiceType: InvoiceType = "MONTHLY_USAGE"
+    invoiceTypeByEntity: Annotated[
+        dict[Annotated[str, Field(min_length=1, max_length=200)], InvoiceType],
+        Field(max_length=100, description="By billing entity (compared normalized, as billingEntity is)."),
+        AfterValidator(_normalized_entities),
+    ] = {}
+
+
+class AwsInvoiceSettings(Document):
+    enabled: Annotated[bool, Field(strict=True)] = False
+    roleArn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")] | None
+    ) = None
+    externalId: Annotated[str, Field(min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]+$")] | None = Field(
+        default=None, description="Defaults to the account id."
+    )
 
 
 class AccountSettings(Document):
@@ -237,6 +325,9 @@ class AccountSettings(Document):
     billTo: Address | None = None
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    einvoicing: EInvoicingSettings = Field(default_factory=EInvoicingSettings)
+    awsInvoices: AwsInvoiceSettings = Field(default_factory=AwsInvoiceSettings)
 
 
 # --- responses (documented in the OpenAPI document) -------------------------------------------
@@ -325,6 +416,7 @@ class InvoiceHistoryPage(ResponseDocument):
 
 class InvoiceLineOut(ResponseDocument):
     lineNumber: int
+    lineId: str | None = None
     description: str | None
     amount: MoneyText
     poLineItemId: str | None
@@ -346,23 +438,30 @@ class MatchOut(ResponseDocument):
     matchedAt: str
     flags: list[MatchFlag]
     lines: list[MatchLineOut] | None
-    month: str = Field(description="The issue month: the period debited on monthly line items.")
+    month: str = Field(description="The service month: the period debited on recurring line items.")
     manual: bool = False
 
 
 class InvoiceOut(ResponseDocument):
     invoiceId: str
-    documentType: Literal["INVOICE", "CREDIT_MEMO"]
+    supplierInvoiceNumber: str
+    documentType: DocumentType
     originalInvoiceId: str | None
     billingEntity: str
     invoiceType: InvoiceType
     issueDate: str
+    billingPeriod: str | None
+    serviceMonth: str = Field(description="billingPeriod when given, else the issue month: what matching compares.")
     currency: str
     subtotal: MoneyText
     tax: MoneyText
     total: MoneyText
+    allowanceTotal: MoneyText | None = None
+    chargeTotal: MoneyText | None = None
     lines: list[InvoiceLineOut] | None
     poId: str | None
+    poReference: str | None = Field(default=None, description="The document's purchase order reference (BT-13).")
+    sourceFormat: SourceFormat = Field(default="JSON", description="The format it was received in.")
     description: str | None = None
     matchStatus: MatchStatus
     match: MatchOut | None
@@ -390,7 +489,7 @@ class DocumentLink(ResponseDocument):
 
 class InvoiceUpload(ResponseDocument):
     key: str
-    status: Literal["ACCEPTED", "REJECTED"]
+    status: Literal["ACCEPTED", "DUPLICATE", "REJECTED"]
     invoiceId: str | None
     error: str | list[dict[str, Any]] | None
     receivedAt: str

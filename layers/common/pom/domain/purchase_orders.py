@@ -459,8 +459,10 @@ def check_settings(settings: AccountSettings) -> None:
             raise ValidationFailed([FieldError(("body", "matching", "toleranceAmount"), str(error))]) from None
 
 
-def settings_view(settings: AccountSettings) -> dict[str, Any]:
+def settings_view(settings: AccountSettings, account_id: str) -> dict[str, Any]:
+    """The settings as ``GET /settings`` shows them; the AWS invoices' external id defaults to the account id."""
     document = settings.model_dump(mode="json")
+    document["awsInvoices"]["externalId"] = settings.awsInvoices.externalId or account_id
     matching = document["matching"]
     matching["tolerancePercent"] = f"{settings.matching.tolerancePercent.normalize():f}"
     if settings.matching.toleranceAmount is not None:

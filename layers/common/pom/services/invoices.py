@@ -8,17 +8,23 @@ balance, on the PO's rev, in one transaction with its ledger and audit entries.
 from __future__ import annotations
 
 import dataclasses
-import json
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
-
 from pom.adapters.documents import LINK_SECONDS, DocumentGone, DocumentStore
-from pom.core import jsonio
-from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed, check_if_match
+from pom.core.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+    check_if_match,
+)
 from pom.core.months import utc_now
+from pom.domain import invoice_documents as documents_in
 from pom.domain import invoices, ledger
 from pom.domain.audit import SYSTEM, Actor, AuditEvent
 from pom.domain.invoices import Invoice
@@ -32,7 +38,7 @@ from pom.domain.matching import (
     po_refusal,
     within_tolerance,
 )
-from pom.domain.models import AccountSettings, InvoiceDocument, ManualMatch
+from pom.domain.models import AccountSettings, InvoiceDocument, ManualMatch, normalize_entity
 from pom.domain.purchase_orders import LineItem, PurchaseOrder
 from pom.services.waiting_memos import wake_memos
 from pom.store.ports import (
@@ -45,6 +51,13 @@ from pom.store.ports import (
     StaleWrite,
     UploadStore,
 )
+
+MAX_S3_DOCUMENT_BYTES = 20 * 2**20  # larger objects are REJECTED unread
+
+
+class Received(NamedTuple):
+    document: InvoiceDocument
+    source_format: str  # JSON | UBL | CII | FACTURX
 
 
 class InvoiceWrite(NamedTuple):
@@ -73,49 +86,100 @@ class InvoiceService:
 
     # --- ingestion ------------------------------------------------------------------------------
 
-    def upload(self, actor: Actor, document: InvoiceDocument, original: bytes) -> tuple[Invoice, bool]:
-        """Keeps the original and writes the invoice PENDING; the same id with the same content
-        returns the existing invoice (``False``: not created), with other content is a conflict."""
-        invoices.validate_document(document, actor.account_id)
-        return self._store_and_create(actor.account_id, document, original, actor.name)
+    def upload(self, actor: Actor, body: bytes, content_type: str | None) -> tuple[Invoice, bool]:
+        """``POST /invoices``: a JSON, XML or PDF document by its content type. Keeps the original and
+        writes the invoice PENDING; the same invoice received before (by id, or by billing entity,
+        document type and supplier number with the same figures) returns the existing one (``False``:
+        not created); the same id or number with other content or figures is a conflict."""
+        kind = documents_in.media_type(content_type)
+        if kind is None:
+            raise BadRequest("an invoice is application/json, application/xml (UBL or CII) or application/pdf")
+        received = self._received(actor.account_id, body, kind)
+        invoice, outcome = self._store_and_create(actor.account_id, received, body, actor.name)
+        return invoice, outcome == "ACCEPTED"
+
+    def _received(self, account_id: str, body: bytes, kind: str) -> Received:
+        """The upload document a body holds, validated (errors of a standard document name business terms)."""
+        if kind == documents_in.JSON:
+            document = documents_in.json_document(body)
+            invoices.validate_document(document, account_id)
+            return Received(document, "JSON")
+        read = documents_in.read_einvoice(body, kind)
+        fields = read.fields
+        entity, document_type = fields["billingEntity"], fields["documentType"]
+        einvoicing = self.settings.get(account_id).settings.einvoicing
+        original = None
+        if document_type == "CREDIT_MEMO" and read.preceding_number is not None:
+            original = self._invoice_id_of(account_id, entity, read.preceding_number)
+        document = documents_in.einvoice_document(
+            read,
+            invoices.derived_invoice_id(entity, document_type, fields["supplierInvoiceNumber"]),
+            einvoicing.invoiceTypeByEntity.get(normalize_entity(entity), einvoicing.defaultInvoiceType),
+            original,
+        )
+        try:
+            invoices.validate_document(document, account_id, original_required=False)
+        except ValidationFailed as failed:
+            raise ValidationFailed([documents_in.by_business_term(error) for error in failed.errors]) from None
+        return Received(document, read.source_format)
+
+    def _invoice_id_of(self, account_id: str, entity: str, supplier_number: str) -> str:
+        """The id of the invoice a credit note corrects (BT-25): the account's invoice with that number
+        from that entity, whatever its format; else the id it will have if it comes as an e-invoice."""
+        holder = self.invoices.by_supplier_number(
+            account_id, invoices.supplier_identity(entity, "INVOICE", supplier_number)
+        )
+        return (
+            holder.invoiceId if holder is not None else invoices.derived_invoice_id(entity, "INVOICE", supplier_number)
+        )
 
     def _store_and_create(
-        self, account_id: str, document: InvoiceDocument, original: bytes, received_by: str
-    ) -> tuple[Invoice, bool]:
-        """The original, exactly as received, goes under ``originals/`` where nothing overwrites it
-        (the download link serves it even if the uploader later replaces their object)."""
+        self, account_id: str, received: Received, original: bytes, received_by: str, received_from: str | None = None
+    ) -> tuple[Invoice, str]:
+        """Keeps the original and creates the invoice: (the invoice, ``ACCEPTED``), or (the one it
+        duplicates, ``DUPLICATE``). The original, exactly as received, goes under ``originals/``
+        where nothing overwrites it (the download link serves it with its own content type).
+        ``received_from``: the S3 object version it was read from, so a redelivered event is
+        recognized as the same upload, not a duplicate of it."""
+        document, source_format = received
         digest = invoices.content_hash(document)
-        key = f"originals/{account_id}/{document.invoiceId}/{digest}.json"
-        self.documents.put(key, original)
-        invoice = invoices.new_invoice(account_id, document, self.clock(), key, digest, received_by=received_by)
+        kind = documents_in.MEDIA_TYPES[source_format]
+        # Named by the bytes' digest: the same invoice in another format is another original, kept beside it.
+        original_digest = hashlib.sha256(original).hexdigest()
+        key = f"originals/{account_id}/{document.invoiceId}/{original_digest}.{documents_in.EXTENSIONS[kind]}"
+        self.documents.put(key, original, kind)
+        invoice = invoices.new_invoice(
+            account_id, document, self.clock(), key, digest,
+            received_by=received_by, source_format=source_format, received_from=received_from,
+        )  # fmt: skip
         existing = self.invoices.create(invoice)
-        if existing is None:
-            return invoice, True
-        if existing.contentHash == digest:
-            return existing, False
-        raise Conflict(f"invoice {document.invoiceId!r} exists with different content")
+        if existing is None or (received_from is not None and existing.receivedFrom == received_from):
+            return existing or invoice, "ACCEPTED"
+        if invoices.same_invoice(existing, invoice):
+            return existing, "DUPLICATE"
+        raise Conflict(invoices.collision(existing, invoice))
 
     def ingest_object(
-        self, account_id: str, key: str, version: str, body: bytes | None, received_at: str
+        self, account_id: str, key: str, version: str, body: bytes | None, received_at: str, *, size: int = 0
     ) -> dict[str, Any]:
-        """One object version put under ``invoices/<account>/``: the invoice it holds, or why it is
-        rejected (``body`` None: that version no longer exists). The object itself is never changed
-        or deleted; the outcome is recorded per key and version (``version``: the event's versionId,
-        else its sequencer), so a redelivered event records it once."""
+        """One object version put under ``invoices/<account>/``: the invoice it holds, the one it
+        duplicates, or why it is rejected (``body`` None: that version no longer exists, or, with
+        ``size`` over the limit, it was not read). The object itself is never changed or deleted;
+        the outcome is recorded per key and version (``version``: the event's versionId, else its
+        sequencer), so a redelivered event records it once."""
         outcome: dict[str, Any] = {"key": key, "receivedAt": received_at, "invoiceId": None, "error": None}
         try:
+            if max(size, len(body or b"")) > MAX_S3_DOCUMENT_BYTES:
+                raise PayloadTooLarge(f"the object is larger than {MAX_S3_DOCUMENT_BYTES // 2**20} MiB: not read")
             if body is None:
                 raise DocumentGone(key)
-            document = InvoiceDocument.model_validate(jsonio.loads(body))
-            invoices.validate_document(document, account_id)
-            invoice, _ = self._store_and_create(account_id, document, body, SYSTEM)
-            outcome.update(status="ACCEPTED", invoiceId=invoice.invoiceId)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            outcome.update(status="REJECTED", error=f"not a JSON document: {error}")
-        except ValidationError as error:
-            details = [FieldError.from_pydantic(problem).as_dict() for problem in error.errors()]
-            outcome.update(status="REJECTED", error=details)
-        except (ValidationFailed, Conflict) as error:
+            kind = documents_in.sniffed_media_type(body)
+            if kind is None:
+                raise BadRequest("not an invoice document: neither JSON, XML (UBL or CII) nor PDF")
+            received = self._received(account_id, body, kind)
+            invoice, status = self._store_and_create(account_id, received, body, SYSTEM, f"{key}?versionId={version}")
+            outcome.update(status=status, invoiceId=invoice.invoiceId)
+        except (ValidationFailed, Conflict, BadRequest, PayloadTooLarge) as error:
             outcome.update(status="REJECTED", error=error.detail)
         except DocumentGone:
             outcome.update(status="REJECTED", error="the object (version) no longer exists")
@@ -305,7 +369,7 @@ def _target_line_item(
     item = po.line_item(target.lineItemId)
     if item is None:
         raise ValidationFailed([FieldError(("body", "lineItemId"), f"PO {po.poId!r} has no such line item")])
-    refusal = po_refusal(po, invoice.facts()) or line_item_refusal(item, invoice.invoiceType, invoice.issue_month)
+    refusal = po_refusal(po, invoice.facts()) or line_item_refusal(item, invoice.invoiceType, invoice.service_month)
     if refusal is None and invoice.documentType == "CREDIT_MEMO" and po.currency != invoice.currency:
         refusal = f"a credit memo in {invoice.currency} cannot credit a PO in {po.currency}"
     if refusal is not None:
@@ -318,7 +382,7 @@ def _credited_by_hand(memo: Invoice, po: PurchaseOrder, line_item_id: str, now: 
     removal leaves it)."""
     item = po.line_item(line_item_id)
     assert item is not None  # noqa: S101 - checked by _target_line_item
-    credit = min(memo.subtotal, ledger.invoiced_on(item, memo.issue_month))
+    credit = min(memo.subtotal, ledger.invoiced_on(item, memo.service_month))
     if credit <= 0:
         raise Conflict(f"line item {line_item_id!r} holds nothing invoiced to credit")
     return invoices.credited_by_hand(memo, po, line_item_id, credit, now)
@@ -330,13 +394,13 @@ def _debited_by_hand(
     """The invoice on that line item (``base``: the PO as the old match's removal leaves it), refused
     when blockExceedingBalance and it exceeds beyond the tolerance."""
     rules, account_currency = settings.matching, settings.currency
-    available = available_balance(base, item, invoice.issue_month)
+    available = available_balance(base, item, invoice.service_month)
     within = within_tolerance(
         invoice.subtotal, available, rules, currency=base.currency, account_currency=account_currency
     )
     if rules.blockExceedingBalance and base.currency == invoice.currency and not within:
         raise Conflict("blockExceedingBalance: the invoice exceeds that line item's balance beyond the tolerance")
-    debit = Debit(base.poId, item.lineItemId, invoice.subtotal, available, item.period(invoice.issue_month))
+    debit = Debit(base.poId, item.lineItemId, invoice.subtotal, available, item.period(invoice.service_month))
     flags = flags_for(invoice.facts(), base, [debit], rules, account_currency=account_currency)
     old = invoice.match
     explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}

@@ -10,6 +10,7 @@ A PO that moved meanwhile comes back with the failed condition and the choice is
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -20,12 +21,13 @@ from pom.domain.audit import SYSTEM, Actor
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import select
-from pom.domain.models import AccountSettings
+from pom.domain.models import PO_ID_PATTERN, AccountSettings
 from pom.domain.purchase_orders import PurchaseOrder
 from pom.services.waiting_memos import wake_memos
 from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, PurchaseOrderStore, StaleWrite
 
 _ATTEMPTS = 8
+PO_ID = re.compile(PO_ID_PATTERN)
 
 
 def _pause() -> None:
@@ -54,11 +56,14 @@ class MatcherService:
         return self._match(invoice)
 
     def _candidates(self, invoice: Invoice) -> tuple[AccountSettings, dict[str, PurchaseOrder]]:
+        """The settings and the POs that may take the invoice; the PO its document references (BT-13)
+        is read in the same BatchGetItem, to tell whether the account has it."""
         account = invoice.accountId
         if invoice.poId is not None:
             po_ids = [invoice.poId]
         else:
-            po_ids = self.purchase_orders.candidate_ids(account, invoice.billingEntity, invoice.issue_month)
+            po_ids = self.purchase_orders.candidate_ids(account, invoice.billingEntity, invoice.service_month)
+            po_ids += [reference for reference in [_reference(invoice)] if reference and reference not in po_ids]
         settings, pos = self.purchase_orders.with_settings(account, po_ids)
         return settings.settings, {po.poId: po for po in pos}
 
@@ -66,6 +71,7 @@ class MatcherService:
         settings, pos = self._candidates(invoice)
         diagnosed = invoice.poId is not None
         for _ in range(_ATTEMPTS):
+            invoice = invoices.with_po_reference(invoice, _reference(invoice) in pos)
             decision = select(
                 invoice.facts(), list(pos.values()), settings.matching, account_currency=settings.currency
             )
@@ -140,8 +146,8 @@ class MatcherService:
     def _credit_plan(
         self, memo: Invoice, now: datetime
     ) -> tuple[Invoice, list[PurchaseOrderMovement], list[tuple[Invoice, Invoice]]]:
-        assert memo.originalInvoiceId is not None  # noqa: S101 - validated on upload
-        original = self.invoices.get(memo.accountId, memo.originalInvoiceId)
+        # A credit note in a standard format need not name its original (BT-25): none is then found.
+        original = self.invoices.get(memo.accountId, memo.originalInvoiceId) if memo.originalInvoiceId else None
         po = None
         if original is not None and original.match is not None:
             po = self.purchase_orders.get(memo.accountId, original.match.poId)
@@ -164,3 +170,10 @@ class MatcherService:
 
     def _actor(self, invoice: Invoice) -> Actor:
         return Actor(account_id=invoice.accountId, name=SYSTEM)
+
+
+def _reference(invoice: Invoice) -> str | None:
+    """The PO id the document references, when the uploader picked none and it can be a PO id."""
+    if invoice.poId is not None or invoice.poReference is None:
+        return None
+    return invoice.poReference if PO_ID.match(invoice.poReference) else None

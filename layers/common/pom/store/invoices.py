@@ -1,8 +1,9 @@
 """Invoices in DynamoDB, with the ledger: every balance movement is written here, atomically with
 the invoice change that causes it (keys: ``pom.store.keys``).
 
-Costs: upload one conditional PutItem; a GET one GetItem; a list page one Query; a change (a
-match, an unmatch, a credit memo, approval) one TransactWriteItems: the invoice (version
+Costs: upload one TransactWriteItems (the invoice and its supplier number, both conditional); a GET
+one GetItem; a list page one Query; a change (a match, an unmatch, a credit memo, approval) one
+TransactWriteItems: the invoice (version
 condition), each PO's balances (rev condition), the ledger and audit entries and alerts due.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pom.domain.audit import Actor, AuditEvent
-from pom.domain.invoices import Invoice
+from pom.domain.invoices import Invoice, supplier_identity
 from pom.domain.ledger import PurchaseOrderMovement
 from pom.store import keys
 from pom.store.audit import audit_writes, trail_page
@@ -38,6 +39,15 @@ def _invoice_item(invoice: Invoice) -> dict[str, Any]:
         document["GSI3PK"] = keys.po_invoices_partition(invoice.accountId, invoice.match.poId)
         document["GSI3SK"] = created
     return to_item(document)
+
+
+def _new_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A Put that writes only where nothing is, and says what is there otherwise."""
+    return {
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(PK)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
 
 
 def _by_invoice(history: Sequence[tuple[str, AuditEvent]]) -> dict[str, list[AuditEvent]]:
@@ -116,14 +126,35 @@ class DynamoInvoiceStore:
         self.table = table
 
     def create(self, invoice: Invoice) -> Invoice | None:
-        """Writes a new invoice; if its id exists, writes nothing and returns the existing one."""
-        created, existing = self.table.write_if(
-            "put_item",
-            Item=_invoice_item(invoice),
-            ConditionExpression="attribute_not_exists(PK)",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-        return None if created else _invoice_from(existing)
+        """Writes a new invoice and its supplier number in one transaction; if its id, or its
+        (billing entity, document type, supplier number), is taken, writes nothing and returns the
+        invoice that holds it (one more GetItem when it is the number)."""
+        identity = supplier_identity(invoice.billingEntity, invoice.documentType, invoice.supplier_number)
+        number = {
+            **keys.supplier_number_key(invoice.accountId, identity),
+            "entity": {"S": "SUPPLIERNO"},
+            "invoiceId": {"S": invoice.invoiceId},
+        }
+        try:
+            self.table.transact(
+                [
+                    Write({"Put": _new_item(_invoice_item(invoice))}, tag=("invoice", invoice.invoiceId)),
+                    Write({"Put": _new_item(number)}, tag=("number", identity)),
+                ]
+            )
+        except Cancelled as cancelled:
+            holder = cancelled.failed.get(("number", identity))
+            if holder:
+                return self.get(invoice.accountId, holder["invoiceId"]["S"])
+            if cancelled.failed.get(("invoice", invoice.invoiceId)):
+                return _invoice_from(cancelled.failed[("invoice", invoice.invoiceId)])
+            raise StaleWrite(invoice.invoiceId) from None
+        return None
+
+    def by_supplier_number(self, account_id: str, identity: str) -> Invoice | None:
+        """The invoice holding a supplier number (``supplier_identity``): two GetItems when found."""
+        number = self.table.get(keys.supplier_number_key(account_id, identity))
+        return None if number is None else self.get(account_id, number["invoiceId"]["S"])
 
     def get(self, account_id: str, invoice_id: str) -> Invoice | None:
         return _invoice_from(self.table.get(keys.invoice_key(account_id, invoice_id)))

@@ -8,6 +8,8 @@
   SK ``<expirationMonth>#<poId>``: the matcher reads only POs that can take an invoice from that entity.
 - invoice: PK ``ACCT#<acct>``, SK ``INV#<invoiceId>``; GSI1 ``ACCT#<acct>#INV`` (all), GSI2
   ``ACCT#<acct>#INV#<matchStatus>``, GSI3 ``ACCT#<acct>#POINV#<poId>`` (matched to that PO), each by creation.
+- supplier number (one per invoice, written with it: duplicates are refused atomically): PK ``ACCT#<acct>``,
+  SK ``SUPPLIERNO#<sha256 of entity, document type and supplier invoice number>``, holding the ``invoiceId``.
 - invoice history entry: PK ``ACCT#<acct>#INVHIST#<invoiceId>``, SK ``<at>#<n>#<random>`` (its own trail).
 - ledger entry (one per balance movement, immutable): PK ``ACCT#<acct>#LEDGER#<poId>``, SK ``<invoiceId>#<n>``.
 - invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key and version>``; GSI1/GSI2 by status, by arrival.
@@ -85,6 +87,10 @@ def settings_key(account_id: str) -> Key:
 
 def invoice_key(account_id: str, invoice_id: str) -> Key:
     return key(account_pk(account_id), f"INV#{invoice_id}")
+
+
+def supplier_number_key(account_id: str, identity: str) -> Key:
+    return key(account_pk(account_id), f"SUPPLIERNO#{identity}")
 
 
 def invoice_list_partition(account_id: str, match_status: str | None = None) -> str:

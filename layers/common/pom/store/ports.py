@@ -139,7 +139,11 @@ class InvoiceStore(Protocol):
     """Invoices with the ledger: every balance movement is written here, with the POs it moves."""
 
     def create(self, invoice: Invoice) -> Invoice | None:
-        """Writes a new invoice; if its id exists, writes nothing and returns the existing one."""
+        """Writes a new invoice with its supplier number, atomically; if its id or its supplier number
+        (``supplier_identity``) is taken, writes nothing and returns the invoice holding it."""
+
+    def by_supplier_number(self, account_id: str, identity: str) -> Invoice | None:
+        """The invoice holding a supplier number (``supplier_identity``), if any."""
 
     def get(self, account_id: str, invoice_id: str) -> Invoice | None: ...
 
