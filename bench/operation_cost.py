@@ -98,6 +98,11 @@ def api_rows(api: Api, client: Any) -> list[dict[str, Any]]:
     rows.append(
         row("list POs (page of 10)", counted(client, lambda: api("GET", "/purchase-orders?limit=10"))[1], (1, 10))
     )
+    for number in range(12, 24):  # tagged: a list by tag reads their pointers, then those POs
+        tags = [{"key": "team", "value": "data"}]
+        api("POST", "/purchase-orders", {**PO, "poId": f"BENCH-{number}", "billFrom": ["Another Seller"], "tags": tags})
+    by_tag = lambda: api("GET", "/purchase-orders?limit=10&tag=team:data")  # noqa: E731
+    rows.append(row("list POs by tag (page of 10)", counted(client, by_tag)[1], (2, 20)))
     fields = {key: value for key, value in PO.items() if key != "poId"}
     replace = lambda: api("PUT", "/purchase-orders/BENCH-1", {**fields, "description": "x"}, {"If-Match": '"1"'})  # noqa: E731
     rows.append(row("replace PO", counted(client, replace)[1], (2, 1)))

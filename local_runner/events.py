@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from local_runner.template import binary_media_types
+from local_runner.template import LOCAL_APP_CLIENT_ID, binary_media_types, cognito_groups
 
 
 def api_gateway_event(
@@ -73,9 +75,41 @@ def api_gateway_event(
     }
 
 
-def local_claims(account_id: str) -> dict[str, str]:
-    """The claims the Cognito authorizer passes for a user of ``account_id`` (local mode's stand-in)."""
-    return {"custom:accountId": account_id, "cognito:username": account_id, "sub": f"local-{account_id}"}
+# Local mode's stand-in for a Cognito ID token: ``local:<account>`` (a user named after the account,
+# with every role) or ``local:<account>:<user>:<role>+<role>...`` (API.md: users and roles).
+_LOCAL_TOKEN = re.compile(
+    r"^Bearer local:(?P<account>[A-Za-z0-9_-]{1,64})"
+    r"(?::(?P<user>[A-Za-z0-9_.@-]{1,64}):(?P<roles>[a-z]+(?:\+[a-z]+)*))?$"
+)
+
+
+def local_claims(account_id: str, user_id: str | None = None, roles: Iterable[str] | None = None) -> dict[str, str]:
+    """The claims the Cognito authorizer passes for a user of ``account_id`` (local mode's stand-in):
+    every claim a string, the groups as API Gateway writes a list (``a,b``). A user id that is an
+    e-mail address is also the user's verified address."""
+    user = user_id or account_id
+    claims = {
+        "custom:accountId": account_id,
+        "cognito:username": user,
+        "sub": user,
+        "aud": LOCAL_APP_CLIENT_ID,  # the app client local tokens are issued to: the API trusts it
+        "token_use": "id",
+        "cognito:groups": ",".join(sorted(roles if roles is not None else cognito_groups())),
+    }
+    if "@" in user:
+        claims.update(email=user, email_verified="true")
+    return claims
+
+
+def claims_of_local_token(authorization: str) -> dict[str, str] | None:
+    """The claims of a local token, or None (401) when it is not one or names a role that does not exist."""
+    found = _LOCAL_TOKEN.match(authorization)
+    if found is None:
+        return None
+    roles = found.group("roles").split("+") if found.group("roles") else None
+    if roles is not None and not set(roles) <= cognito_groups():
+        return None
+    return local_claims(found.group("account"), found.group("user"), roles)
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -21,11 +20,10 @@ from local_runner.console import console_file
 from local_runner.delivery import stderr_log
 from local_runner.emulator import REGION, Emulator
 from local_runner.event_sources import DrainTimeout, EventSources
-from local_runner.events import LambdaContext, api_gateway_event, local_claims
+from local_runner.events import LambdaContext, api_gateway_event, claims_of_local_token
 from local_runner.schedule import Schedules
 from local_runner.template import find_route, function_environment, function_handler, resources_of_type
 
-_BEARER = re.compile(r"^Bearer local:([A-Za-z0-9_-]{1,64})$")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit: larger requests never reach a function
 
 
@@ -160,9 +158,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if matched is None:
             return self._json(*_problem(404, "Not found", f"no route {self.command} {split.path}"))
         route, parameters = matched
-        token = _BEARER.match(self.headers.get("Authorization", ""))
-        if token is None:
-            return self._json(*_problem(401, "Unauthorized", "send Authorization: Bearer local:<accountId>"))
+        claims = claims_of_local_token(self.headers.get("Authorization", ""))
+        if claims is None:
+            hint = "send Authorization: Bearer local:<accountId> or local:<accountId>:<userId>:<role>+<role>"
+            return self._json(*_problem(401, "Unauthorized", hint))
         event = api_gateway_event(
             self.command,
             split.path,
@@ -171,7 +170,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query=split.query,
             headers=dict(self.headers.items()),
             body=body,
-            claims=local_claims(token.group(1)),
+            claims=claims,
         )
         try:
             response = self.api.functions[route.function].invoke(event)

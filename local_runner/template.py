@@ -89,7 +89,9 @@ def resources_of_type(resource_type: str) -> list[str]:
 
 def resolve(value: Any, references: dict[str, str], parameters: dict[str, str] | None = None) -> Any:
     """``value`` with every ``Ref`` and ``Fn::GetAtt`` in it replaced from ``references`` (``Ref``
-    also from ``parameters``); other intrinsic functions are refused, not guessed."""
+    also from ``parameters``; a ``CommaDelimitedList`` parameter is a list), and ``Fn::If`` (on the
+    template's conditions, over ``parameters`` and the defaults) and ``Fn::Join`` evaluated; other
+    intrinsic functions are refused, not guessed."""
     if isinstance(value, list):
         return [resolve(item, references, parameters) for item in value]
     if not isinstance(value, dict):
@@ -97,9 +99,18 @@ def resolve(value: Any, references: dict[str, str], parameters: dict[str, str] |
     if "Ref" in value:
         name = value["Ref"]
         found = references.get(name, (parameters or {}).get(name))
+        if name not in references and _parameter_type(name) == "CommaDelimitedList" and found is not None:
+            found = found.split(",")
     elif "Fn::GetAtt" in value:
         name = ".".join(value["Fn::GetAtt"])
         found = references.get(name)
+    elif "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        chosen = when_true if _condition_holds(condition, parameters) else when_false
+        return resolve(chosen, references, parameters)
+    elif "Fn::Join" in value:
+        delimiter, items = value["Fn::Join"]
+        return delimiter.join(str(item) for item in resolve(items, references, parameters))
     elif intrinsic := next((key for key in value if key.startswith("Fn::")), None):
         raise ValueError(f"local mode does not evaluate {intrinsic}: {value}")
     else:
@@ -107,6 +118,31 @@ def resolve(value: Any, references: dict[str, str], parameters: dict[str, str] |
     if found is None:
         raise KeyError(f"local mode cannot resolve {name}")
     return found
+
+
+def _parameter_type(name: str) -> str | None:
+    return load_template().get("Parameters", {}).get(name, {}).get("Type")
+
+
+def _condition_holds(name: str, parameters: Mapping[str, str] | None) -> bool:
+    """One of the template's ``Conditions``, over the parameters given, else their local values."""
+    values = parameter_values(parameters)
+
+    def holds(expression: Any) -> bool:
+        if "Condition" in expression:
+            return holds(load_template()["Conditions"][expression["Condition"]])
+        if "Fn::Equals" in expression:
+            left, right = (resolve(side, {}, values) for side in expression["Fn::Equals"])
+            return bool(left == right)
+        if "Fn::Not" in expression:
+            return not holds(expression["Fn::Not"][0])
+        if "Fn::And" in expression:
+            return all(holds(part) for part in expression["Fn::And"])
+        if "Fn::Or" in expression:
+            return any(holds(part) for part in expression["Fn::Or"])
+        raise ValueError(f"local mode does not evaluate the condition {expression}")
+
+    return holds(load_template()["Conditions"][name])
 
 
 # SQS queue attributes as AWS::SQS::Queue writes them (its other properties are not attributes).
@@ -191,6 +227,14 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 
 
 @cache
+def cognito_groups() -> frozenset[str]:
+    """The user pool's groups, the roles of API.md (local tokens may name only these)."""
+    return frozenset(
+        resource(group)["Properties"]["GroupName"] for group in resources_of_type("AWS::Cognito::UserPoolGroup")
+    )
+
+
+@cache
 def binary_media_types() -> frozenset[str]:
     """The API's ``BinaryMediaTypes`` (``application~1pdf`` is ``application/pdf``): request bodies of
     these types reach the function base64-encoded."""
@@ -227,12 +271,26 @@ def function_environment(
         **(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})),
         **(resource(logical_id)["Properties"].get("Environment", {}).get("Variables", {})),
     }
-    return {name: str(value) for name, value in resolve(variables, references, parameter_values(parameters)).items()}
+    # Local mode has no user pool: every app client of the template stands for the one its tokens
+    # are issued to, so the API's TRUSTED_CLIENT_IDS names it.
+    stand_ins = dict.fromkeys(resources_of_type("AWS::Cognito::UserPoolClient"), LOCAL_APP_CLIENT_ID)
+    resolved = resolve(variables, {**stand_ins, **references}, parameter_values(parameters))
+    return {name: str(value) for name, value in resolved.items()}
+
+
+# Local values of the parameters that have no default (a deployer must choose them).
+LOCAL_PARAMETER_VALUES = {"NotificationSender": "po-notifications@example.com"}
+# The app client local tokens are issued to (their "aud", local_runner.events).
+LOCAL_APP_CLIENT_ID = "local"
 
 
 def parameter_values(parameters: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The template's parameters: ``parameters`` given, else their defaults."""
-    defaults = {name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()}
+    """The template's parameters: ``parameters`` given, else their defaults, else their local values
+    (``LOCAL_PARAMETER_VALUES``; empty for any other parameter without a default)."""
+    defaults = {
+        name: str(spec["Default"]) if "Default" in spec else LOCAL_PARAMETER_VALUES.get(name, "")
+        for name, spec in load_template().get("Parameters", {}).items()
+    }
     return {**defaults, **(parameters or {})}
 
 

@@ -1,8 +1,9 @@
 """API Gateway (REST) → the purchase-order and settings API.
 
-Requests are refused before routing when they carry no account claim (401), are too large
-(413) or are not JSON (400); then Powertools validates them against the pydantic models (422
-naming each field) and the routes call the service.
+Requests are refused before routing when they carry no account claim (401), when the caller's
+roles do not allow the route (403: ``route_roles``), when they are too large (413) or not JSON
+(400); then Powertools validates them against the pydantic models (422 naming each field) and the
+routes call the service.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 import invoice_routes
 import purchase_order_routes
 import settings_routes
+import user_routes
 from api_support import actor_of, config, error_response, raw_error_response
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from route_roles import role_refusal
 
 from pom.core import jsonio
 from pom.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
@@ -29,6 +32,7 @@ app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, js
 app.include_router(purchase_order_routes.router)
 app.include_router(settings_routes.router)
 app.include_router(invoice_routes.router)
+app.include_router(user_routes.router)
 
 
 @app.exception_handler(ServiceError)
@@ -68,9 +72,12 @@ def _refusal(event: dict[str, Any]) -> ServiceError | None:
     """What API Gateway would refuse or the routes must never see: JSON bodies everywhere, and
     e-invoice documents (XML, PDF) on ``POST /invoices`` only, each kind within its own limit."""
     try:
-        actor_of(event)  # type: ignore[arg-type]
+        actor = actor_of(event)  # type: ignore[arg-type]
     except ServiceError as error:
         return error
+    forbidden = role_refusal(str(event.get("httpMethod")), str(event.get("resource")), actor)
+    if forbidden is not None:
+        return forbidden
     body = event.get("body") or ""
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     content_type = headers.get("content-type") or JSON
@@ -100,7 +107,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("request refused before routing", extra={"status": refusal.status})
         return raw_error_response(refusal)
     path = event.get("pathParameters") or {}
-    logger.append_keys(accountId=actor_of(event).account_id, poId=path.get("poId"))  # type: ignore[arg-type]
+    actor = actor_of(event)  # type: ignore[arg-type]
+    logger.append_keys(accountId=actor.account_id, userId=actor.user_id, poId=path.get("poId"))
     return app.resolve(event, context)
 
 

@@ -13,7 +13,7 @@ from pom.adapters.documents import DocumentStore
 from pom.core import jsonio
 from pom.core.config import ApiConfig, read_config
 from pom.core.errors import NotFound, ServiceError, Unauthorized
-from pom.domain.audit import Actor
+from pom.domain.audit import ROLES, Actor
 from pom.domain.invoices import Invoice, invoice_view
 from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
 from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
@@ -36,6 +36,7 @@ _INVOICE_ID = re.compile(INVOICE_ID_PATTERN)
 _ERROR_TITLES = {
     400: "Malformed request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     409: "Conflict",
     412: "Precondition failed",
@@ -50,13 +51,33 @@ def claims(event: APIGatewayProxyEvent) -> dict[str, Any]:
 
 
 def actor_of(event: APIGatewayProxyEvent) -> Actor:
-    """The tenant comes from the authorizer's claims only, never from the path, body or a header."""
+    """The tenant and the user come from the authorizer's claims only, never from the path, body or a
+    header: the account from ``custom:accountId``, the user from ``sub``, the e-mail address only
+    while ``email_verified`` (an address changed and not yet verified is never shown as the actor),
+    the roles from ``cognito:groups``. A token from an app client the stack does not trust is refused."""
     caller = claims(event)
     account_id = caller.get(ACCOUNT_CLAIM)
     if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
         raise Unauthorized(f"the token carries no valid {ACCOUNT_CLAIM} claim")
-    name = caller.get("email") or caller.get("cognito:username") or caller.get("sub") or account_id
-    return Actor(account_id=account_id, name=str(name))
+    client = caller.get("aud") or caller.get("client_id")
+    if config.trusted_client_ids and client not in config.trusted_client_ids:
+        raise Unauthorized("the token was issued to an app client this API does not trust")
+    user_id = caller.get("sub") or caller.get("cognito:username")
+    if not isinstance(user_id, str) or not user_id:
+        raise Unauthorized("the token names no user (sub)")
+    verified = str(caller.get("email_verified", "")).lower() == "true"
+    email = caller.get("email") if verified and isinstance(caller.get("email"), str) else None
+    return Actor(account_id, user_id, email, roles_of(caller.get("cognito:groups")))
+
+
+def roles_of(groups: object) -> frozenset[str]:
+    """The contract's roles among the token's groups. API Gateway hands a REST API every claim as a
+    string: one group, ``a,b``, or ``[a b]``; a list is taken as it is."""
+    if isinstance(groups, list):
+        names = [str(group) for group in groups]
+    else:
+        names = re.split(r"[\s,]+", str(groups or "").strip("[] "))
+    return frozenset(names) & ROLES
 
 
 def po_id_from_path(raw: str) -> str:
@@ -116,9 +137,10 @@ def raw_error_response(error: ServiceError) -> dict[str, Any]:
     }
 
 
-# Whatever the route: a body that is not JSON (400), no account claim (401) and a body over the limit (413)
-# are refused before routing, and a parameter or body that fails validation is a 422 in the same shape.
-_EVERY_ROUTE_ERRORS = (400, 401, 413, 422)
+# Whatever the route: a body that is not JSON (400), no account claim (401), roles that do not allow it
+# (403) and a body over the limit (413) are refused before routing, and a parameter or body that fails
+# validation is a 422 in the same shape.
+_EVERY_ROUTE_ERRORS = (400, 401, 403, 413, 422)
 
 
 def documented(success: int, model: type | None, *errors: int) -> dict[int, dict[str, Any]]:

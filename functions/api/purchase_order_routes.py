@@ -51,10 +51,18 @@ def create_purchase_order(body: Annotated[PurchaseOrderCreate, Body()]):
 @router.get("/purchase-orders", tags=TAGS, responses=documented(200, PurchaseOrderPage))
 def list_purchase_orders(
     status: Annotated[PoStatus | None, Query(description="Only POs in this status.")] = None,
+    tag: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=385,
+            description="Only POs carrying this tag: key:value, or key for any value (split at the first colon).",
+        ),
+    ] = None,
     limit: Limit = 50,
     next_token: NextToken = None,
 ):
-    page = service.list(actor_of(router.current_event).account_id, status, limit, next_token)
+    page = service.list(actor_of(router.current_event).account_id, status, limit, next_token, tag=tag)
     return json_response({"items": [purchase_order_view(po) for po in page.items], "nextToken": page.next_token})
 
 

@@ -90,6 +90,7 @@ def route_requests(documented: Operations) -> list[RouteRequest]:
     invoice = {"invoiceId": INVOICE_ID}
     new_line_item = line_item("3", "MONTHLY_USAGE", "10.00")
     in_order = [
+        RouteRequest("GET", "/me"),
         RouteRequest("GET", "/settings"),
         RouteRequest("PUT", "/settings", body=SETTINGS),
         RouteRequest("GET", "/purchase-orders", query={"status": "ACTIVE"}),

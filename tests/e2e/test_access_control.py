@@ -81,6 +81,8 @@ def test_another_account_gets_404_or_its_own_data_on_every_route(runner: Runner)
             assert response.status_code == 200, response.text
             if request.route == "/settings":  # the defaults, not the owner's settings
                 assert response.json()["paymentTerms"] != SETTINGS["paymentTerms"]
+            elif request.route == "/me":  # the intruder itself
+                assert response.json()["accountId"] == intruder.account
             else:
                 assert response.json()["items"] == []
         else:  # its own settings, PO and invoice: ids are per account

@@ -64,7 +64,8 @@ def test_expiry_notices_through_the_runner(runner: Runner):
         assert summary["time"] == moment
         expected += [subject] if subject else []
         assert account.subjects() == expected, moment
-    assert (account.status("NOV"), account.status("PAUSED")) == ("EXPIRED", "EXPIRED")
+    # A suspended PO expires as SUSPENDED_EXPIRED, as the AWS Billing console says.
+    assert (account.status("NOV"), account.status("PAUSED")) == ("EXPIRED", "SUSPENDED_EXPIRED")
     mine = [item for item in runner_outbox(runner) if account.email in item["to"]]
     assert "Total: 1000.00 USD" in mine[-1]["body"]
     assert mine[-1]["sentAt"].endswith("Z")

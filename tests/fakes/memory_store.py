@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from pom.core import jsonio
 from pom.core.errors import FieldError, ValidationFailed
 from pom.core.months import iso_timestamp
-from pom.domain.audit import SYSTEM, Actor, AuditEvent
+from pom.domain.audit import Actor, AuditEvent, system_actor
 from pom.domain.invoices import Invoice, supplier_identity
 from pom.domain.ledger import PurchaseOrderMovement, apply
 from pom.domain.models import AccountSettings
@@ -163,7 +163,7 @@ class _Table:
         suffix = next(self.transactions)
         trail = (self.audit if trails is None else trails).setdefault(po_key, {})
         for index, event in enumerate(events):
-            entry = {"at": at, "actor": actor.name, "action": event.action, "details": jsonio.dumps(event.details)}
+            entry = {"at": at, "actor": actor.audit(), "action": event.action, "details": jsonio.dumps(event.details)}
             trail[f"{at}#{index:02d}#{suffix:08d}"] = entry
 
     def notice_due(self, notice: Notice) -> None:
@@ -209,6 +209,10 @@ def _notice_key(notice: Notice) -> NoticeKey:
     """One notice per kind, PO, threshold and expiration month (a new month may notify again)."""
     threshold = "-" if notice.threshold is None else str(notice.threshold)
     return notice.account_id, "#".join([notice.kind, notice.expiration_month or "-", threshold, notice.po_id])
+
+
+def _carries(po: PurchaseOrder, tag_key: str, tag_value: str | None) -> bool:
+    return any(tag["key"] == tag_key and tag_value in (None, tag["value"]) for tag in po.tags)
 
 
 def _recency(po: PurchaseOrder) -> str:
@@ -275,10 +279,17 @@ class _PurchaseOrders(_Store):
             po = self._table.pos.get((account_id, po_id))
             return None if po is None else _copy(po)
 
-    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
+    def list(
+        self, account_id: str, status: str | None, limit: int, token: str | None,
+        *, tag: tuple[str, str | None] | None = None,
+    ) -> Page:  # fmt: skip
         with self._op("list"):
-            rows = [(_recency(po), _copy(po)) for po in self._table.pos_of(account_id) if status in (None, po.status)]
-            return _page(rows, ["PO", account_id, status], limit, token)
+            rows = [
+                (_recency(po), _copy(po))
+                for po in self._table.pos_of(account_id)
+                if status in (None, po.status) and (tag is None or _carries(po, *tag))
+            ]
+            return _page(rows, ["PO", account_id, status, *(tag or ())], limit, token)
 
     def create(
         self, po: PurchaseOrder, actor: Actor, events: Sequence[AuditEvent], settings_version: int | None
@@ -579,7 +590,7 @@ class _Outbox(_Store):
                 details["threshold"] = notice["threshold"]
             account_id = notice["accountId"]
             self._table.add_audit(
-                (account_id, notice["poId"]), Actor(account_id, SYSTEM), sent_at, [AuditEvent("NOTIFIED", details)]
+                (account_id, notice["poId"]), system_actor(account_id), sent_at, [AuditEvent("NOTIFIED", details)]
             )
 
     def _held(self, key: NoticeKey, claimed_at: str) -> dict[str, Any]:

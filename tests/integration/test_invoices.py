@@ -169,9 +169,10 @@ def test_match_records_explanation_ledger_and_audit(client: ApiClient, pipeline:
     assert client.get("/invoices", query={"poId": "USAGE-PO", "matchStatus": "MATCHED"}).body["items"]
     assert ledger_total(client.account_id, "USAGE-PO") == Decimal("400.00")
     history = client.get(po_path("USAGE-PO", "history")).body["items"]
+    system = {"userId": "system", "email": None}
     assert [(entry["action"], entry["actor"]) for entry in history[:2]] == [
-        ("NOTIFIED", "system"),  # the 75% balance alert (the contact was mailed after the match)
-        ("INVOICE_MATCHED", "system"),
+        ("NOTIFIED", system),  # the 75% balance alert (the contact was mailed after the match)
+        ("INVOICE_MATCHED", system),
     ]
     assert history[1]["details"]["movements"] == [{"lineItemId": "7", "month": None, "amount": "400.00"}]
     assert alert_due(aws, client.account_id, "USAGE-PO", 75)  # 80% reached
@@ -271,8 +272,9 @@ def test_the_invoice_history_records_each_change_with_who_and_why(client: ApiCli
     assert [entry["action"] for entry in history] == ["REJECTED", "UNMATCHED", "SUBMITTED", "MATCHED", "RECEIVED"]
     assert history[0]["details"]["reason"] == "billed twice"
     assert history[3]["details"]["poId"] == "PO"
-    assert history[3]["actor"] == "system"  # the matcher
-    assert history[0]["actor"] == history[-1]["actor"] == client.account_id  # the user (here, the account)
+    assert history[3]["actor"] == {"userId": "system", "email": None}  # the matcher
+    user = {"userId": client.account_id, "email": None}  # local:<account>: a user named after the account
+    assert history[0]["actor"] == history[-1]["actor"] == user
     first = client.get("/invoices/INV-1/history", query={"limit": "2"}).body
     rest = client.get("/invoices/INV-1/history", query={"limit": "50", "nextToken": first["nextToken"]}).body
     assert [e["action"] for e in first["items"] + rest["items"]] == [e["action"] for e in history]

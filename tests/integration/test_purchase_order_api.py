@@ -85,6 +85,7 @@ def test_create_returns_the_whole_po_with_balances_and_etag(client: ApiClient):
     assert [period["month"] for period in monthly["periods"]] == ["2020-07", "2020-08", "2020-09"]
     assert monthly["periods"][0] == {
         "month": "2020-07",
+        "endMonth": "2020-07",
         "amount": "500.50",
         "invoicedAmount": "0.00",
         "balance": "500.50",
@@ -242,6 +243,7 @@ def test_untracked_po_has_null_amounts(client: ApiClient):
     assert po["lineItems"][0]["amount"] is None
     assert po["lineItems"][0]["periods"][0] == {
         "month": "2026-01",
+        "endMonth": "2026-01",
         "amount": None,
         "invoicedAmount": None,
         "balance": None,
@@ -511,7 +513,7 @@ def test_delete_keeps_the_history(client: ApiClient):
     history = client.get(po_path("D", "history")).body["items"]
     assert [entry["action"] for entry in history] == ["DELETED", "STATUS_CHANGED", "CREATED"]
     assert history[1]["details"] == {"old": "ACTIVE", "new": "SUSPENDED"}
-    assert all(entry["actor"] == client.account_id for entry in history)
+    assert all(entry["actor"] == {"userId": client.account_id, "email": None} for entry in history)
 
 
 def test_history_records_what_changed(client: ApiClient):

@@ -93,9 +93,11 @@ def test_no_policy_grants_a_table_scan_or_a_wildcard_action():
     assert all(isinstance(action, str) and "*" not in action for action in actions), actions
 
 
-def _is_own_resource(expression: Any) -> bool:
+def _is_own_resource(expression: Any, statement: dict[str, Any] | None = None) -> bool:
     """A reference to this template's table, bucket or queue (a sub-path of it may end in ``/*``),
-    or an ARN in this account and region without a wildcard (e.g. the SES sender identity)."""
+    or an ARN in this account and region without a wildcard; or SES identities and configuration
+    sets of this account and region for ``ses:SendEmail`` alone, held to the sender by ``ses:FromAddress``
+    (SES authorizes a send against every identity that covers the address, its domain's included)."""
     resources = load_template()["Resources"]
 
     def own(logical_id: str) -> bool:
@@ -109,8 +111,19 @@ def _is_own_resource(expression: Any) -> bool:
         text = _listed(expression["Fn::Sub"])[0]
         if match := re.fullmatch(r"\$\{(\w+)\.Arn\}(/[\w/-]+)?(/\*)?", text):
             return own(match[1])
+        if re.fullmatch(
+            r"arn:\$\{AWS::Partition\}:ses:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(identity|configuration-set)/\*", text
+        ):
+            return _sends_only_from_the_sender(statement or {})
         return "*" not in text and text.startswith("arn:${AWS::Partition}:") and ":${AWS::AccountId}:" in text
     return False
+
+
+def _sends_only_from_the_sender(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition", {}).get("StringEquals", {})
+    return _listed(statement["Action"]) == ["ses:SendEmail"] and condition.get("ses:FromAddress") == {
+        "Ref": "NotificationSender"
+    }
 
 
 def test_each_function_may_touch_only_its_own_resources():
@@ -121,7 +134,7 @@ def test_each_function_may_touch_only_its_own_resources():
         assert "NotResource" not in statement
         for expression in _listed(statement["Resource"]):
             assert isinstance(expression, dict), f"{function}: a literal resource {expression!r}"
-            assert _is_own_resource(expression), f"{function}: {json.dumps(expression)}"
+            assert _is_own_resource(expression, statement), f"{function}: {json.dumps(expression)}"
 
 
 def test_the_api_stage_is_throttled():

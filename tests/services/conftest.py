@@ -24,7 +24,7 @@ from tests.conftest import invoice, purchase_order
 from tests.fakes.memory_store import Faults, memory_stores
 
 ACCOUNT = "acct-services"
-USER = Actor(ACCOUNT, "ana@example.com")
+USER = Actor(ACCOUNT, "ana", "ana@example.com")
 SENDER = "po-notices@example.com"
 
 

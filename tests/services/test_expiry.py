@@ -8,7 +8,7 @@ from typing import Any
 
 from pom.domain.notices import Notice
 from pom.store.ports import ScheduledPurchaseOrder, ScheduleStore
-from tests.services.conftest import USER, Services, po_body
+from tests.services.conftest import ACCOUNT, USER, Services, po_body
 
 
 class EditedBeforePlan:
@@ -47,3 +47,24 @@ def test_an_expiry_notice_goes_to_the_contacts_replaced_after_the_job_read_the_p
 
     assert services.ses.recipients == [["new@example.com"]]
     assert (summary.noticesDue, summary.mailsSent) == (1, 1)
+
+
+def test_a_suspended_po_expires_suspended_and_an_extension_gives_its_status_back(services: Services):
+    """API.md: the job sets SUSPENDED_EXPIRED on a SUSPENDED PO, and a PUT that moves the expiration
+    month to one not yet over makes it SUSPENDED again (an EXPIRED one ACTIVE); a CLOSED PO never expires."""
+    services.create_po("S", expirationMonth="2026-03")
+    services.purchase_orders.change_status(USER, "S", "SUSPENDED", None)
+    services.create_po("A", expirationMonth="2026-03")
+    services.create_po("C", expirationMonth="2026-03")
+    services.purchase_orders.change_status(USER, "C", "CLOSED", None)
+
+    services.expiry_job().run(datetime(2026, 4, 1, 0, 15, tzinfo=UTC))
+
+    statuses = {po_id: services.purchase_orders.get(ACCOUNT, po_id).status for po_id in ("S", "A", "C")}
+    assert statuses == {"S": "SUSPENDED_EXPIRED", "A": "EXPIRED", "C": "CLOSED"}
+    services.clock.now = datetime(2026, 4, 2, tzinfo=UTC)
+    for po_id in ("S", "A"):
+        services.purchase_orders.replace(USER, po_id, po_body(po_id, expirationMonth="2026-06"), None)
+    extended = {po_id: services.purchase_orders.get(ACCOUNT, po_id).status for po_id in ("S", "A")}
+    assert extended == {"S": "SUSPENDED", "A": "ACTIVE"}
+    assert services.purchase_orders.history(ACCOUNT, "S", 10, None).items[0]["details"]["new"] == "SUSPENDED"

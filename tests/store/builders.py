@@ -19,7 +19,7 @@ NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def actor(account: str) -> Actor:
-    return Actor(account, "ana@example.com")
+    return Actor(account, "ana", "ana@example.com")
 
 
 def later(minutes: int) -> datetime:

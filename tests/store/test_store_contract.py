@@ -42,6 +42,8 @@ from tests.conftest import AWS_INC, new_account
 from tests.fakes.memory_store import memory_stores
 from tests.store.builders import NOW, actor, body, created, later, matched, new_inv, new_po, saved, suspended
 
+SYSTEM_ACTOR = {"userId": "system", "email": None}
+
 # Each builds fresh stores for one test; it gets the test's request to ask for what it needs
 # (DynamoDB stores: ``request.getfixturevalue("aws")``, the moto table).
 FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Stores]] = {
@@ -93,6 +95,29 @@ def test_list_pages_newest_first_and_by_status(stores: Stores, account: str):
     assert second.next_token is None
     assert [po.poId for po in stores.purchase_orders.list(account, "ACTIVE", 10, None).items] == ["C", "B"]
     assert [po.poId for po in stores.purchase_orders.list(account, "SUSPENDED", 10, None).items] == ["A"]
+
+
+def test_a_list_by_tag_pages_through_every_po_carrying_it_once(stores: Stores, account: str):
+    for number in range(5):
+        created(stores, account, f"PO-{number}", at=later(number), tags=[{"key": "team", "value": f"v{number % 2}"}])
+    created(stores, account, "UNTAGGED", at=later(9))
+    tagged = created(stores, account, "RETAGGED", at=later(10), tags=[{"key": "team", "value": "v0"}])
+    saved(stores, tagged, (tagged.model_copy(update={"tags": [], "rev": tagged.rev + 1}), []))
+
+    def every(tag: tuple[str, str | None]) -> list[str]:
+        seen, token = [], None
+        while True:
+            page = stores.purchase_orders.list(account, None, 2, token, tag=tag)
+            assert len(page.items) <= 2
+            seen += [po.poId for po in page.items]
+            token = page.next_token
+            if token is None:
+                return seen
+
+    assert sorted(every(("team", None))) == [f"PO-{n}" for n in range(5)]
+    assert sorted(every(("team", "v0"))) == ["PO-0", "PO-2", "PO-4"]
+    assert every(("team", "v9")) == []
+    assert stores.purchase_orders.list(new_account(), None, 10, None, tag=("team", None)).items == []
 
 
 def test_a_token_is_taken_only_by_the_list_it_came_from(stores: Stores, account: str):
@@ -158,7 +183,7 @@ def test_history_pages_newest_first(stores: Stores, account: str):
     assert first.items == [
         {
             "at": "2026-03-01T09:01:00Z",
-            "actor": "ana@example.com",
+            "actor": {"userId": "ana", "email": "ana@example.com"},
             "action": "STATUS_CHANGED",
             "details": {"old": "ACTIVE", "new": "SUSPENDED"},
         }
@@ -283,7 +308,8 @@ def test_a_match_debits_the_po_with_its_ledger_and_audit_entries(stores: Stores,
         }
     ]
     [entry, _] = stores.purchase_orders.history(account, "PO-1", 10, None).items
-    assert (entry["action"], entry["actor"], entry["details"]["invoiceId"]) == ("INVOICE_MATCHED", "system", "INV-1")
+    matched_entry = (entry["action"], entry["actor"], entry["details"]["invoiceId"])
+    assert matched_entry == ("INVOICE_MATCHED", SYSTEM_ACTOR, "INV-1")
     [alert] = change.notices  # 10 % reached: the alert is due with the debit
     assert stores.outbox.key(alert) in stores.schedule.due(iso_timestamp(later(6))).notices
 
@@ -298,12 +324,12 @@ def test_an_invoice_change_writes_its_history_and_a_failed_one_writes_none(store
         stores.invoices.save_change(after, invoice.version + 1, [change], Actor(account, "system"), history=history)
     assert stores.invoices.history(account, "INV-1", 10, None).items == []
     stores.invoices.save_change(after, invoice.version, [change], Actor(account, "system"), history=history)
-    submitted = invoices.submit(after, AccountSettings(), later(6))
+    submitted = invoices.submit(after, AccountSettings(), later(6), "ana")
     stores.invoices.save_change(
         submitted, after.version, [], Actor(account, "ana"), history=invoices.trail_entries(after, submitted)
     )
     first = stores.invoices.history(account, "INV-1", 1, None)
-    assert [(e["action"], e["actor"]) for e in first.items] == [("SUBMITTED", "ana")]
+    assert [(e["action"], e["actor"]) for e in first.items] == [("SUBMITTED", {"userId": "ana", "email": None})]
     rest = stores.invoices.history(account, "INV-1", 10, first.next_token)
     assert [(e["action"], e["details"]["poId"]) for e in rest.items] == [("MATCHED", "PO-1")]
     assert stores.invoices.history(new_account(), "INV-1", 10, None).items == []
@@ -371,7 +397,7 @@ def test_a_ledger_entry_is_never_written_twice(stores: Stores, account: str):
     stores.invoices.save_change(after, invoice.version, [change], Actor(account, "system"))
     debited = stores.purchase_orders.get(account, "PO-1")
     replayed = replace(change, po=debited)  # the PO and the invoice as they are now, the same movement number
-    submitted = invoices.submit(after, AccountSettings(), later(6))
+    submitted = invoices.submit(after, AccountSettings(), later(6), "ana")
     with pytest.raises(StaleWrite):
         stores.invoices.save_change(submitted, after.version, [replayed], Actor(account, "system"))
     assert stores.invoices.get(account, "INV-1") == after
@@ -521,7 +547,7 @@ def test_a_due_notice_is_claimed_once_and_sent_once(stores: Stores, account: str
     assert key not in stores.schedule.due(at).notices
     assert stores.outbox.claim(key, at, "2026-12-01T00:00:00Z").state == "SENT"
     [notified, *_] = stores.purchase_orders.history(account, "PO-1", 10, None).items
-    assert (notified["action"], notified["actor"], notified["at"]) == ("NOTIFIED", "system", at)
+    assert (notified["action"], notified["actor"], notified["at"]) == ("NOTIFIED", SYSTEM_ACTOR, at)
     details = notified["details"]
     expected = {"kind": "PO_EXPIRING", "to": claim.item["to"], "subject": claim.item["subject"], "threshold": "30"}
     assert {**details, "threshold": str(details["threshold"])} == expected

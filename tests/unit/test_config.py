@@ -24,13 +24,13 @@ GOOD = {
     "NOTIFICATION_SENDER": "po-notifications@example.com",
 }
 NEEDS = {
-    ApiConfig: {"TABLE_NAME", "INVOICE_BUCKET", "MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES"},
+    ApiConfig: {"TABLE_NAME", "INVOICE_BUCKET", "MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES", "TRUSTED_CLIENT_IDS"},
     IngestConfig: {"TABLE_NAME", "INVOICE_BUCKET"},
     MatcherConfig: {"TABLE_NAME"},
     SchedulerConfig: {"TABLE_NAME", "NOTIFICATION_SENDER"},
     NotifierConfig: {"TABLE_NAME", "NOTIFICATION_SENDER"},
 }
-OPTIONAL = {"MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES"}
+OPTIONAL = {"MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES", "TRUSTED_CLIENT_IDS"}
 REQUIRED = [(config, name) for config, names in NEEDS.items() for name in sorted(names - OPTIONAL)]
 
 

@@ -55,7 +55,7 @@ def settings(currency: str = "USD", **matching: Any) -> AccountSettings:
 
 def submittable(invoice: Invoice, under: AccountSettings) -> bool:
     try:
-        return invoices.submit(invoice, under, NOW).approvalStatus == "SUBMITTED"
+        return invoices.submit(invoice, under, NOW, "ana").approvalStatus == "SUBMITTED"
     except Conflict:
         return False
 

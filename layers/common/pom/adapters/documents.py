@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 LINK_SECONDS = 300
@@ -12,6 +14,22 @@ LINK_SECONDS = 300
 # (none of the functions has it) is told AccessDenied instead of NoSuchKey for a missing key; the
 # functions are granted the reads they make, so there AccessDenied means the object is gone.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"})
+
+
+def s3_client() -> Any:
+    """An S3 client whose pre-signed links work in any region: signed with SigV4 (the SDK would sign
+    them with SigV2, which regions opened since 2014 refuse) for the function's region, and addressed
+    to that region's host of the bucket, ``<bucket>.s3.<region>.amazonaws.com`` (the global
+    ``s3.amazonaws.com`` answers for other regions' buckets with a redirect, and a link signs its host).
+
+    An endpoint set in the environment (``AWS_ENDPOINT_URL``: local mode's emulator) is addressed by
+    path, as a bucket's name cannot go in front of an IP address."""
+    emulated = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if emulated else "virtual", "us_east_1_regional_endpoint": "regional"},
+    )
+    return boto3.client("s3", region_name=os.environ.get("AWS_REGION") or None, config=config)
 
 
 class DocumentGone(Exception):
@@ -26,7 +44,7 @@ class DocumentStore:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = boto3.client("s3")
+            self._client = s3_client()
         return self._client
 
     def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:

@@ -29,6 +29,9 @@ class ApiConfig(NamedTuple):
     invoice_bucket: str
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    # The app clients whose tokens the API takes (a token's aud or client_id); empty: any the
+    # authorizer's user pool issued. With an existing user pool, none of them may write custom:accountId.
+    trusted_client_ids: frozenset[str] = frozenset()
 
 
 class IngestConfig(NamedTuple):
@@ -66,6 +69,17 @@ def _positive_int(value: str) -> int:
     return int(digits)
 
 
+_CLIENT_ID = re.compile(r"[\w+]{1,128}")
+
+
+def _client_ids(value: str) -> frozenset[str]:
+    ids = frozenset(part.strip() for part in value.split(",") if part.strip())
+    bad = sorted(client_id for client_id in ids if not _CLIENT_ID.fullmatch(client_id))
+    if bad:
+        raise ValueError(f"must be app client ids separated by commas, not {', '.join(map(repr, bad))}")
+    return ids
+
+
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
 
 
@@ -81,6 +95,7 @@ _RULES: dict[str, Callable[[str], Any]] = {
     "INVOICE_BUCKET": _length(3, 63),
     "MAX_BODY_BYTES": _positive_int,
     "MAX_DOCUMENT_BYTES": _positive_int,
+    "TRUSTED_CLIENT_IDS": _client_ids,
     # The From address of notification e-mails, a verified SES identity (template parameter).
     "NOTIFICATION_SENDER": _address,
 }

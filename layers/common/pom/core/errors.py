@@ -53,6 +53,12 @@ class Unauthorized(ServiceError):
     status, title = 401, "Unauthorized"
 
 
+class Forbidden(ServiceError):
+    """The caller's roles do not allow it (only ever for the caller's own account's resources)."""
+
+    status, title = 403, "Forbidden"
+
+
 class NotFound(ServiceError):
     status, title = 404, "Not found"
 

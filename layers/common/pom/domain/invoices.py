@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pom.core.errors import Conflict, FieldError, ValidationFailed
+from pom.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount, pro_rata
-from pom.domain.audit import SYSTEM, AuditEvent
+from pom.domain.audit import Actor, AuditEvent, actor_view
 from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
 from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings, normalize_entity
 from pom.domain.purchase_orders import STORED, PurchaseOrder, display_timestamp, precise_timestamp
@@ -98,7 +98,10 @@ class Invoice(BaseModel):
     updatedAt: str
     version: int = 1
     movements: int = 0  # transactions that moved a balance for this invoice: numbers its ledger entries
-    receivedBy: str | None = None  # who uploaded it (the RECEIVED entry of its history)
+    # Who uploaded it ({"userId", "email"}; the RECEIVED entry of its history), and who submitted it
+    # (its user id: with separateApprover, that user cannot approve it).
+    receivedBy: dict[str, Any] | str | None = None
+    submittedBy: str | None = None
     receivedFrom: str | None = None  # the S3 object version it was read from (``<key>?versionId=<version>``)
     rejectionReason: str | None = None
     # Credit memos that arrived while this invoice was not matched: woken (PENDING again) by the
@@ -231,20 +234,21 @@ def _money_errors(document: InvoiceDocument) -> list[FieldError]:
 
 def new_invoice(
     account_id: str, document: InvoiceDocument, now: datetime, document_key: str, digest: str,
-    *, received_by: str | None = None, source_format: str = "JSON", received_from: str | None = None,
+    *, received_by: Actor | None = None, source_format: str = "JSON", received_from: str | None = None,
 ) -> Invoice:  # fmt: skip
     stamp = precise_timestamp(now)
     fields = document.model_dump(exclude={"accountId"})
     return Invoice(
         **fields, accountId=account_id, contentHash=digest, documentKey=document_key, createdAt=stamp, updatedAt=stamp,
-        receivedBy=received_by, sourceFormat=source_format, receivedFrom=received_from,
+        receivedBy=None if received_by is None else received_by.audit(), sourceFormat=source_format,
+        receivedFrom=received_from,
     )  # fmt: skip
 
 
 def received_entry(invoice: Invoice) -> dict[str, Any]:
     """The first entry of an invoice's history, as the API shows it: the invoice itself records it."""
     details = {"documentType": invoice.documentType, "documentKey": invoice.documentKey.rsplit("/", 1)[-1]}
-    actor = invoice.receivedBy or SYSTEM
+    actor = actor_view(invoice.receivedBy)
     return {"at": display_timestamp(invoice.createdAt), "actor": actor, "action": "RECEIVED", "details": details}
 
 
@@ -447,8 +451,8 @@ def line_item_mismatch_under(match: Match, matching: MatchingSettings, account_c
     )  # fmt: skip
 
 
-def submit(invoice: Invoice, settings: AccountSettings, now: datetime) -> Invoice:
-    """``DRAFT`` → ``SUBMITTED``, re-checking the recorded figures under the settings in force now."""
+def submit(invoice: Invoice, settings: AccountSettings, now: datetime, user_id: str) -> Invoice:
+    """``DRAFT`` → ``SUBMITTED`` by ``user_id``, re-checking the recorded figures under the settings in force now."""
     _require_approval_status(invoice, "DRAFT", "submitted")
     if invoice.matchStatus == "PENDING":
         raise Conflict("the invoice is still being matched: submit it once it is MATCHED or UNMATCHED")
@@ -460,11 +464,16 @@ def submit(invoice: Invoice, settings: AccountSettings, now: datetime) -> Invoic
             raise Conflict("blockExceedingBalance: the invoice exceeds its PO line item's balance beyond the tolerance")
         if rules.requireLineItemMatch and line_item_mismatch_under(invoice.match, rules, settings.currency):
             raise Conflict("requireLineItemMatch: the invoice carries LINE_ITEM_MISMATCH")
-    return _changed(invoice, now, approvalStatus="SUBMITTED")
+    return _changed(invoice, now, approvalStatus="SUBMITTED", submittedBy=user_id)
 
 
-def approve(invoice: Invoice, now: datetime) -> Invoice:
+def approve(invoice: Invoice, now: datetime, user_id: str, *, separate_approver: bool) -> Invoice:
+    """``SUBMITTED`` → ``APPROVED``; with ``separate_approver`` (separation of duties) never by the user
+    who submitted it. The write is conditioned on the version read, so who submitted cannot change
+    between this check and the approval."""
     _require_approval_status(invoice, "SUBMITTED", "approved")
+    if separate_approver and invoice.submittedBy == user_id:
+        raise Forbidden("separateApprover: the user who submitted an invoice cannot approve it")
     return _changed(invoice, now, approvalStatus="APPROVED")
 
 

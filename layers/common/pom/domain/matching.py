@@ -105,8 +105,9 @@ def available_balance(po: PurchaseOrder, item: LineItem, month: str) -> Decimal 
     """The line item's remaining balance (for ``month`` if it recurs monthly); None when untracked."""
     if not po.balanceTracking or item.amount is None:
         return None
-    if item.recurrence == "MONTHLY":
-        return item.amount - item.periodInvoiced.get(month, ZERO)
+    period = item.period(month)
+    if period is not None:
+        return item.amount - item.periodInvoiced.get(period, ZERO)
     total = item.total()
     return None if total is None else total - item.invoiced
 

@@ -83,7 +83,8 @@ def _known_currency(code: str) -> str:
 
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"]), AfterValidator(_known_currency)]
-PoStatus = Literal["ACTIVE", "SUSPENDED", "EXPIRED"]
+PoStatus = Literal["ACTIVE", "SUSPENDED", "EXPIRED", "SUSPENDED_EXPIRED", "CLOSED"]
+BillingStatus = Literal["NOT_BILLED", "PARTIALLY_BILLED", "FULLY_BILLED"]
 InvoiceId = Annotated[str, Field(pattern=INVOICE_ID_PATTERN, examples=["INV-2020-07-0001"])]
 # The six line-item types of the AWS Billing console; an invoice has any of them but ALL.
 InvoiceType = Literal[
@@ -103,7 +104,7 @@ LineItemType = Literal[
     "ALL", "MONTHLY_USAGE", "SUBSCRIPTION_PURCHASE", "MARKETPLACE_PURCHASE", "MARKETPLACE_BLANKET_USAGE",
     "PROFESSIONAL_SERVICES",
 ]  # fmt: skip
-Recurrence = Literal["NONE", "MONTHLY"]
+Recurrence = Literal["NONE", "MONTHLY", "QUARTERLY", "ANNUAL"]
 Description = Annotated[str, Field(max_length=500)]
 # A reference a seller wrote (an invoice number, a PO or order-line reference): any printable text.
 Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*$")]
@@ -156,20 +157,43 @@ class LineItemInput(ReadOnlyTolerant):
     type: LineItemType
     startMonth: Month | None = Field(default=None, description="Defaults to the PO's effectiveMonth.")
     endMonth: Month | None = Field(default=None, description="Defaults to the PO's expirationMonth.")
-    recurrence: Recurrence = "NONE"
+    recurrence: Recurrence = Field(
+        default="NONE",
+        description="With a recurrence, amount is per period: 1, 3 or 12 months counted from startMonth (the last "
+        "period may be shorter and still has the whole amount).",
+    )
     amount: Amount | None = Field(
         default=None,
-        description="Required when the PO tracks balances, absent otherwise; per month when recurrence is MONTHLY.",
+        description="Required when the PO tracks balances, absent otherwise; per period with a recurrence.",
     )
     description: Description | None = None
+
+
+def _unique_tag_keys(tags: list[Tag]) -> list[Tag]:
+    keys = [tag.key for tag in tags]
+    if len(set(keys)) != len(keys):
+        raise ValueError("tag keys must be unique on a PO")
+    return tags
+
+
+# Printable text (AWS tag keys and values allow letters, digits, spaces and + - = . _ : / @ and more).
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+class Tag(Document):
+    key: Annotated[str, Field(min_length=1, max_length=128, pattern=_PRINTABLE)]
+    value: Annotated[str, Field(max_length=256, pattern=_PRINTABLE)] = ""
 
 
 class PurchaseOrderFields(ReadOnlyTolerant):
     """The editable fields: the body of ``PUT /purchase-orders/{poId}``."""
 
     READ_ONLY_FIELDS = frozenset(
-        {"status", "paymentTerms", "totalAmount", "invoicedAmount", "balance", "createdAt", "updatedAt", "version"}
-    )
+        {
+            "status", "paymentTerms", "totalAmount", "invoicedAmount", "balance", "billingStatus", "forecast",
+            "createdAt", "updatedAt", "version",
+        }
+    )  # fmt: skip
 
     poId: PoId | None = Field(default=None, description="If present, must equal the path's poId.")
     billTo: Address | None = Field(default=None, description="Defaults to the account's billTo (settings).")
@@ -181,6 +205,7 @@ class PurchaseOrderFields(ReadOnlyTolerant):
     contacts: Annotated[list[Contact], Field(max_length=20)] = []
     balanceTracking: Annotated[bool, Field(strict=True)] = True
     description: Description | None = None
+    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique_tag_keys)] = []
     lineItems: Annotated[list[LineItemInput], Field(min_length=1, max_length=100)]
 
 
@@ -191,7 +216,9 @@ class PurchaseOrderCreate(PurchaseOrderFields):
 
 
 class StatusChange(Document):
-    status: Literal["ACTIVE", "SUSPENDED"]
+    status: Literal["ACTIVE", "SUSPENDED", "CLOSED"] = Field(
+        description="ACTIVE activates a SUSPENDED PO or reopens a CLOSED one that has not expired."
+    )
 
 
 # --- invoices -------------------------------------------------------------------------------
@@ -341,7 +368,8 @@ class ResponseDocument(BaseModel):
 
 
 class PeriodOut(ResponseDocument):
-    month: str
+    month: str = Field(description="The period's first month.")
+    endMonth: str = Field(description="The period's last month.")
     amount: MoneyText | None
     invoicedAmount: MoneyText | None
     balance: MoneyText | None
@@ -373,10 +401,12 @@ class PurchaseOrderOut(ResponseDocument):
     contacts: list[Contact]
     balanceTracking: bool
     description: str | None = None
+    tags: list[Tag] = []
     lineItems: list[LineItemOut]
     totalAmount: MoneyText | None
     invoicedAmount: MoneyText | None
     balance: MoneyText | None
+    billingStatus: BillingStatus | None = Field(default=None, description="Derived; null without balance tracking.")
     createdAt: str
     updatedAt: str
     version: int
@@ -387,9 +417,25 @@ class PurchaseOrderPage(ResponseDocument):
     nextToken: str | None
 
 
+class ActorOut(ResponseDocument):
+    userId: str = Field(description='The user (the token\'s sub), or "system" for the service itself.')
+    email: str | None = Field(description="The user's verified e-mail address (null if none is verified).")
+
+
+class Caller(ResponseDocument):
+    """``GET /me``: the caller as the authorizer names them."""
+
+    accountId: str
+    userId: str
+    email: str | None
+    roles: list[Literal["viewer", "buyer", "payables", "approver", "admin"]]
+    allowed: list[str] = Field(description='The routes the roles allow, as "METHOD /path".')
+    roleFor: dict[str, str] = Field(description='The role each route needs ("METHOD /path": role; admin may do all).')
+
+
 class HistoryEntry(ResponseDocument):
     at: str
-    actor: str
+    actor: ActorOut
     action: Literal[
         "CREATED", "UPDATED", "STATUS_CHANGED", "LINE_ITEM_ADDED", "LINE_ITEM_UPDATED", "LINE_ITEM_DELETED",
         "INVOICE_MATCHED", "INVOICE_UNMATCHED", "EXPIRED", "NOTIFIED", "DELETED",
@@ -404,7 +450,7 @@ class HistoryPage(ResponseDocument):
 
 class InvoiceHistoryEntry(ResponseDocument):
     at: str
-    actor: str
+    actor: ActorOut
     action: Literal["RECEIVED", "MATCHED", "UNMATCHED", "REMATCHED", "CREDITED", "SUBMITTED", "APPROVED", "REJECTED"]
     details: dict[str, Any]
 

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 from pom.core import errors
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount
-from pom.core.months import add_months, month_count, month_is_over, months_between
+from pom.core.months import add_months, month_count, month_index, month_is_over
+from pom.domain import po_status
 from pom.domain.audit import AuditEvent
 from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
@@ -26,8 +27,9 @@ Loc = tuple[str | int, ...]
 # Stored state, read back from DynamoDB: attributes the model does not know are ignored, and its
 # validator is built on first use, so a cold start pays only for the models its request reads.
 STORED = ConfigDict(extra="ignore", defer_build=True)
-# The statuses in which a PO can still expire (and is notified about it).
-OPEN_STATUSES = ("ACTIVE", "SUSPENDED")
+OPEN_STATUSES = po_status.OPEN_STATUSES
+# Months per period of a recurring line item.
+PERIOD_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUAL": 12}
 # Ten years, the longest a PO and a monthly line item may run: AWS Billing POs follow contracts,
 # and each month of a monthly line item is a period in every response.
 MAX_MONTHS = 120
@@ -51,16 +53,33 @@ class LineItem(BaseModel):
     def has_invoices(self) -> bool:
         return self.matchCount > 0 or self.invoiced != ZERO
 
+    @property
+    def period_months(self) -> int | None:
+        """Months per period of a recurring line item; None for one that does not recur."""
+        return PERIOD_MONTHS.get(self.recurrence)
+
     def period(self, month: str) -> str | None:
-        """The period an invoice for ``month`` moves: that month for a monthly line item, else None."""
-        return month if self.recurrence == "MONTHLY" else None
+        """The period an invoice for ``month`` (within the line item's months) moves, named by its
+        first month; None for a line item that does not recur."""
+        length = self.period_months
+        if length is None:
+            return None
+        return add_months(self.startMonth, (month_index(month) - month_index(self.startMonth)) // length * length)
+
+    def periods(self) -> list[tuple[str, str]]:
+        """(first month, last month) of each period, from ``startMonth``; the last may be shorter."""
+        length = self.period_months or month_count(self.startMonth, self.endMonth)
+        starts = range(0, month_count(self.startMonth, self.endMonth), length)
+        return [
+            (add_months(self.startMonth, s), min(add_months(self.startMonth, s + length - 1), self.endMonth))
+            for s in starts
+        ]
 
     def total(self) -> Decimal | None:
+        """The amount, once per period when it recurs."""
         if self.amount is None:
             return None
-        if self.recurrence == "MONTHLY":
-            return self.amount * month_count(self.startMonth, self.endMonth)
-        return self.amount
+        return self.amount * len(self.periods()) if self.period_months else self.amount
 
 
 class PurchaseOrder(BaseModel):
@@ -79,6 +98,7 @@ class PurchaseOrder(BaseModel):
     contacts: list[dict[str, Any]] = []
     balanceTracking: bool = True
     description: str | None = None
+    tags: list[dict[str, str]] = []
     lineItems: list[LineItem]
     createdAt: str
     updatedAt: str
@@ -116,9 +136,9 @@ def _line_item_errors(
             errors.append(FieldError((*loc, "startMonth"), f"must lie within the PO's months {span}"))
         if not po.effectiveMonth <= end <= po.expirationMonth:
             errors.append(FieldError((*loc, "endMonth"), f"must lie within the PO's months {span}"))
-    if item.recurrence == "MONTHLY" and month_count(start, end) > MAX_MONTHS:
+    if item.recurrence != "NONE" and month_count(start, end) > MAX_MONTHS:
         # Reachable on its own too: a line item added to a PO stored before the PO's span was capped.
-        errors.append(FieldError((*loc, "endMonth"), _too_long("a monthly line item", start)))
+        errors.append(FieldError((*loc, "endMonth"), _too_long("a recurring line item", start)))
     if po.balanceTracking and item.amount is None:
         errors.append(FieldError((*loc, "amount"), "is required when balanceTracking is true", "missing"))
     if not po.balanceTracking and item.amount is not None:
@@ -175,12 +195,15 @@ def _carry_invoiced(old: LineItem, new: LineItem) -> LineItem:
         return new
     if old.recurrence != new.recurrence:
         raise Conflict(f"line item {old.lineItemId!r} has invoices matched: its recurrence cannot change")
-    if new.recurrence == "MONTHLY":
-        outside = sorted(
-            m for m, amount in old.periodInvoiced.items() if amount and not new.startMonth <= m <= new.endMonth
-        )
+    if new.period_months:
+        # Periods are named by their first month: each one with invoices must still begin a period.
+        starts = {first for first, _ in new.periods()}
+        outside = sorted(m for m, amount in old.periodInvoiced.items() if amount and m not in starts)
         if outside:
-            raise Conflict(f"line item {old.lineItemId!r} has invoices in {', '.join(outside)}, outside its new months")
+            raise Conflict(
+                f"line item {old.lineItemId!r} has invoices in the periods of {', '.join(outside)}, which its new"
+                " months would not keep"
+            )
     return new.model_copy(
         update={"invoiced": old.invoiced, "periodInvoiced": dict(old.periodInvoiced), "matchCount": old.matchCount}
     )
@@ -226,6 +249,7 @@ def _editable_fields(
         "contacts": [contact.model_dump() for contact in data.contacts],
         "balanceTracking": data.balanceTracking,
         "description": data.description,
+        "tags": [tag.model_dump() for tag in data.tags],
         "lineItems": line_items,
     }
 
@@ -257,9 +281,8 @@ def replace_purchase_order(
         _carry_invoiced(old_items[item.lineItemId], item) if item.lineItemId in old_items else item
         for item in line_items
     ]
-    status = po.status
-    if status == "EXPIRED" and not month_is_over(data.expirationMonth, now):
-        status = "ACTIVE"  # the contract: extending an expired PO's expiration month reactivates it
+    # The contract: moving an expired PO's expiration month to one not yet over reactivates it.
+    status = po_status.after_expiration_moved(po.status, expired=month_is_over(data.expirationMonth, now))
     # The bill-to address copied from settings at creation stays unless the body replaces it.
     bill_to = _address(data.billTo) or po.billTo
     updated = _touched(po, now, status=status, **_editable_fields(data, currency, bill_to, kept))
@@ -272,18 +295,23 @@ def replace_purchase_order(
 
 
 def change_status(po: PurchaseOrder, status: str, now: datetime) -> tuple[PurchaseOrder, list[AuditEvent]]:
+    """A user's ``POST .../status`` (409 for a move the status table refuses)."""
     if po.status == status:
         return po, []
-    if po.status == "EXPIRED":
-        raise Conflict("an EXPIRED PO cannot change status: extend its expirationMonth with PUT instead")
+    refusal = po_status.user_change_refusal(po.status, status, expired=month_is_over(po.expirationMonth, now))
+    if refusal is not None:
+        raise Conflict(refusal)
     return _touched(po, now, status=status), [AuditEvent("STATUS_CHANGED", {"old": po.status, "new": status})]
 
 
 def expire(po: PurchaseOrder) -> tuple[PurchaseOrder, list[AuditEvent]]:
-    """The scheduled job's change once the expiration month is over. Not a user's change: ``version``
-    and ``updatedAt`` stay, like a balance movement's."""
-    expired = po.model_copy(update={"status": "EXPIRED", "rev": po.rev + 1})
-    return expired, [AuditEvent("EXPIRED", {"old": po.status, "expirationMonth": po.expirationMonth})]
+    """The scheduled job's change once the expiration month is over: ``EXPIRED``, or
+    ``SUSPENDED_EXPIRED`` for a suspended PO. Not a user's change: ``version`` and ``updatedAt``
+    stay, like a balance movement's."""
+    status = po_status.EXPIRED_FROM[po.status]
+    expired = po.model_copy(update={"status": status, "rev": po.rev + 1})
+    details = {"old": po.status, "new": status, "expirationMonth": po.expirationMonth}
+    return expired, [AuditEvent("EXPIRED", details)]
 
 
 def add_line_item(po: PurchaseOrder, item: LineItemInput, now: datetime) -> tuple[PurchaseOrder, list[AuditEvent]]:
@@ -364,13 +392,14 @@ def _line_item_fields(po: PurchaseOrder, item: LineItem) -> dict[str, Any]:
 def line_item_view(po: PurchaseOrder, item: LineItem) -> dict[str, Any]:
     total = item.total()
     periods = None
-    if item.recurrence == "MONTHLY":
+    if item.period_months:
         periods = []
-        for month in months_between(item.startMonth, item.endMonth):
-            invoiced = item.periodInvoiced.get(month, ZERO)
+        for first, last in item.periods():
+            invoiced = item.periodInvoiced.get(first, ZERO)
             periods.append(
                 {
-                    "month": month,
+                    "month": first,
+                    "endMonth": last,
                     "amount": _money(po, item.amount),
                     "invoicedAmount": _money(po, invoiced if item.amount is not None else None),
                     "balance": _money(po, item.amount - invoiced if item.amount is not None else None),
@@ -397,6 +426,7 @@ def editable_view(po: PurchaseOrder, line_items: list[dict[str, Any]] | None = N
         "contacts": po.contacts,
         "balanceTracking": po.balanceTracking,
         "description": po.description,
+        "tags": po.tags,
         "lineItems": line_items if line_items is not None else [_line_item_fields(po, i) for i in po.lineItems],
     }
 
@@ -416,10 +446,20 @@ def purchase_order_view(po: PurchaseOrder) -> dict[str, Any]:
         "totalAmount": _money(po, total),
         "invoicedAmount": _money(po, invoiced),
         "balance": _money(po, total - invoiced if total is not None and invoiced is not None else None),
+        "billingStatus": billing_status(total, invoiced),
         "createdAt": display_timestamp(po.createdAt),
         "updatedAt": display_timestamp(po.updatedAt),
         "version": po.version,
     }
+
+
+def billing_status(total: Decimal | None, invoiced: Decimal | None) -> str | None:
+    """Derived from the balances, never stored: nothing invoiced, some, or the whole total (or more)."""
+    if total is None or invoiced is None:
+        return None
+    if invoiced <= 0:
+        return "NOT_BILLED"
+    return "FULLY_BILLED" if invoiced >= total else "PARTIALLY_BILLED"
 
 
 def changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from pom.core.months import iso_timestamp
-from pom.domain.audit import SYSTEM, Actor
+from pom.domain.audit import system_actor
 from pom.domain.notices import Notice, expired_notice, expiring_notice, expiry_step
 from pom.domain.purchase_orders import OPEN_STATUSES, expire, purchase_order_view
 from pom.services.delivery import Notifier
@@ -92,7 +92,7 @@ class ExpiryJob:
                 notice = expired_notice(purchase_order_view(expired), po.accountId, now)
                 notices = [notice] if notice else []
                 try:
-                    actor = Actor(po.accountId, SYSTEM)
+                    actor = system_actor(po.accountId)
                     self.purchase_orders.save(po, expired, actor, at, events, notices=notices)
                 except StaleWrite:  # a match or an edit came first: decide again on the PO as it is now
                     current = self.purchase_orders.get(po.accountId, po.poId)

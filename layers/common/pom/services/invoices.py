@@ -26,7 +26,7 @@ from pom.core.errors import (
 from pom.core.months import utc_now
 from pom.domain import invoice_documents as documents_in
 from pom.domain import invoices, ledger
-from pom.domain.audit import SYSTEM, Actor, AuditEvent
+from pom.domain.audit import Actor, AuditEvent, system_actor
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import (
@@ -95,7 +95,7 @@ class InvoiceService:
         if kind is None:
             raise BadRequest("an invoice is application/json, application/xml (UBL or CII) or application/pdf")
         received = self._received(actor.account_id, body, kind)
-        invoice, outcome = self._store_and_create(actor.account_id, received, body, actor.name)
+        invoice, outcome = self._store_and_create(actor.account_id, received, body, actor)
         return invoice, outcome == "ACCEPTED"
 
     def _received(self, account_id: str, body: bytes, kind: str) -> Received:
@@ -134,7 +134,7 @@ class InvoiceService:
         )
 
     def _store_and_create(
-        self, account_id: str, received: Received, original: bytes, received_by: str, received_from: str | None = None
+        self, account_id: str, received: Received, original: bytes, received_by: Actor, received_from: str | None = None
     ) -> tuple[Invoice, str]:
         """Keeps the original and creates the invoice: (the invoice, ``ACCEPTED``), or (the one it
         duplicates, ``DUPLICATE``). The original, exactly as received, goes under ``originals/``
@@ -177,7 +177,10 @@ class InvoiceService:
             if kind is None:
                 raise BadRequest("not an invoice document: neither JSON, XML (UBL or CII) nor PDF")
             received = self._received(account_id, body, kind)
-            invoice, status = self._store_and_create(account_id, received, body, SYSTEM, f"{key}?versionId={version}")
+            received_from = f"{key}?versionId={version}"
+            invoice, status = self._store_and_create(
+                account_id, received, body, system_actor(account_id), received_from
+            )
             outcome.update(status=status, invoiceId=invoice.invoiceId)
         except (ValidationFailed, Conflict, BadRequest, PayloadTooLarge) as error:
             outcome.update(status="REJECTED", error=error.detail)
@@ -239,13 +242,19 @@ class InvoiceService:
     def submit(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
         settings = self.settings.get(actor.account_id).settings
         return self._change(
-            actor, invoice_id, if_match, lambda invoice, now: InvoiceWrite(invoices.submit(invoice, settings, now))
+            actor,
+            invoice_id,
+            if_match,
+            lambda invoice, now: InvoiceWrite(invoices.submit(invoice, settings, now, actor.user_id)),
         )
 
     def approve(self, actor: Actor, invoice_id: str, if_match: str | None) -> Invoice:
-        return self._change(
-            actor, invoice_id, if_match, lambda invoice, now: InvoiceWrite(invoices.approve(invoice, now))
-        )
+        separate = self.settings.get(actor.account_id).settings.approval.separateApprover
+
+        def change(invoice: Invoice, now: datetime) -> InvoiceWrite:
+            return InvoiceWrite(invoices.approve(invoice, now, actor.user_id, separate_approver=separate))
+
+        return self._change(actor, invoice_id, if_match, change)
 
     def reject(self, actor: Actor, invoice_id: str, if_match: str | None, reason: str | None = None) -> Invoice:
         """``SUBMITTED`` → ``REJECTED``: a matched invoice is unmatched and credited back, a matched

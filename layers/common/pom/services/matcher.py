@@ -17,7 +17,7 @@ from datetime import datetime
 
 from pom.core.months import utc_now
 from pom.domain import invoices, ledger
-from pom.domain.audit import SYSTEM, Actor
+from pom.domain.audit import Actor, system_actor
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import select
@@ -169,7 +169,7 @@ class MatcherService:
         return after, [change], [(original, original_after)]
 
     def _actor(self, invoice: Invoice) -> Actor:
-        return Actor(account_id=invoice.accountId, name=SYSTEM)
+        return system_actor(invoice.accountId)
 
 
 def _reference(invoice: Invoice) -> str | None:

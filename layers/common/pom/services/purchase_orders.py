@@ -88,8 +88,14 @@ class PurchaseOrderService:
             raise NotFound(f"PO {po_id!r} not found")
         return po
 
-    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
-        return self.purchase_orders.list(account_id, status, limit, token)
+    def list(
+        self, account_id: str, status: str | None, limit: int, token: str | None, *, tag: str | None = None
+    ) -> Page:
+        """``tag``: ``key`` (any value) or ``key:value``, split at the first colon."""
+        if tag is None:
+            return self.purchase_orders.list(account_id, status, limit, token)
+        tag_key, colon, tag_value = tag.partition(":")
+        return self.purchase_orders.list(account_id, status, limit, token, tag=(tag_key, tag_value if colon else None))
 
     def history(self, account_id: str, po_id: str, limit: int, token: str | None) -> Page:
         page = self.purchase_orders.history(account_id, po_id, limit, token)

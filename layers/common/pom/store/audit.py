@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 
 from pom.core import jsonio
-from pom.domain.audit import Actor, AuditEvent
+from pom.domain.audit import Actor, AuditEvent, actor_view
 from pom.store.dynamo import Table, Write, to_item
 from pom.store.ports import Page
 
@@ -27,7 +27,7 @@ def audit_writes(trail: str, actor: Actor, at: str, events: Sequence[AuditEvent]
                             "SK": f"{at}#{index:02d}#{suffix}",
                             "entity": "AUDIT",
                             "at": at,
-                            "actor": actor.name,
+                            "actor": actor.audit(),
                             "action": event.action,
                             "details": jsonio.dumps(event.details),
                         }
@@ -46,7 +46,7 @@ def trail_page(table: Table, account_id: str, trail: str, limit: int, token: str
     entries = [
         {
             "at": document["at"][:19] + "Z",
-            "actor": document["actor"],
+            "actor": actor_view(document["actor"]),
             "action": document["action"],
             "details": jsonio.loads(document["details"]),
         }

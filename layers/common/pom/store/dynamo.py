@@ -80,6 +80,9 @@ class Table:
     def put(self, item: dict[str, Any]) -> None:
         self.client.put_item(TableName=self.name, Item=item)
 
+    def delete(self, key: dict[str, Any]) -> None:
+        self.client.delete_item(TableName=self.name, Key=key)
+
     def update(self, **params: Any) -> dict[str, Any]:
         return self.client.update_item(TableName=self.name, **params)
 
@@ -150,10 +153,11 @@ class Table:
 
     def page(
         self, account_id: str, index: str | None, partition: str, limit: int, token: str | None,
-        *, filters: dict[str, str] | None = None,
+        *, filters: dict[str, str] | None = None, sk_prefix: str | None = None,
     ) -> Page:  # fmt: skip
         """One page of a partition, newest first: one Query. ``filters`` (attribute = value) narrow
-        what is returned, not what is read, so they are only used beside a key that does the work."""
+        what is returned, not what is read, so they are only used beside a key that does the work;
+        ``sk_prefix`` (base table only) narrows the partition to sort keys that begin with it."""
         partition_key = f"{index}PK" if index else "PK"
         query: dict[str, Any] = {
             "TableName": self.name,
@@ -163,6 +167,10 @@ class Table:
             "ScanIndexForward": False,
             "Limit": limit,
         }
+        if sk_prefix is not None:
+            query["KeyConditionExpression"] += " AND begins_with(#sk, :prefix)"
+            query["ExpressionAttributeNames"]["#sk"] = "SK"
+            query["ExpressionAttributeValues"][":prefix"] = {"S": sk_prefix}
         if index:
             query["IndexName"] = index
         else:
@@ -175,7 +183,7 @@ class Table:
         start = _decode_token(token, (partition_key, partition), account_id)
         if start:
             expected = {"PK", "SK"} | ({partition_key, f"{index}SK"} if index else set())
-            if set(start) != expected:
+            if set(start) != expected or not start["SK"]["S"].startswith(sk_prefix or ""):
                 raise _bad_token()
             query["ExclusiveStartKey"] = start
         response = self.client.query(**query)

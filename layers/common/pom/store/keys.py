@@ -3,6 +3,9 @@
 - purchase order: PK ``ACCT#<acct>``, SK ``PO#<poId>``; GSI1 ``ACCT#<acct>#PO`` / ``<updatedAt>#<poId>``
   (list, newest first); GSI2 ``ACCT#<acct>#PO#<status>`` / same sort key (list by status, reads only matches).
 - settings: PK ``ACCT#<acct>``, SK ``SETTINGS``.
+- tag pointer (one per tag of a PO): PK ``ACCT#<acct>#TAG#<sha256 of the key>``, SK ``<sha256 of the value,
+  16 hex>#<poId>``: ``?tag=key`` queries the partition, ``?tag=key:value`` the SK prefix; keys and values are
+  any text, hence the digests.
 - audit entry: PK ``ACCT#<acct>#POHIST#<poId>``, SK ``<at>#<n>#<random>``.
 - bill-from pointer (one per entity of an ACTIVE PO, written with the PO): PK ``ACCT#<acct>#BILLFROM#<entity>``,
   SK ``<expirationMonth>#<poId>``: the matcher reads only POs that can take an invoice from that entity.
@@ -79,6 +82,18 @@ def pointer_pk(account_id: str, entity: str) -> str:
 
 def pointer_sk(expiration_month: str, po_id: str) -> str:
     return f"{expiration_month}#{po_id}"
+
+
+def tag_pk(account_id: str, tag_key: str) -> str:
+    return f"ACCT#{account_id}#TAG#{hashlib.sha256(tag_key.encode()).hexdigest()}"
+
+
+def tag_value_prefix(tag_value: str) -> str:
+    return hashlib.sha256(tag_value.encode()).hexdigest()[:16] + "#"
+
+
+def tag_sk(tag_value: str, po_id: str) -> str:
+    return tag_value_prefix(tag_value) + po_id
 
 
 def settings_key(account_id: str) -> Key:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pom.domain.audit import SYSTEM, Actor, AuditEvent
+from pom.domain.audit import AuditEvent, system_actor
 from pom.domain.notices import Notice
 from pom.store import keys
 from pom.store.audit import audit_writes
@@ -119,7 +119,7 @@ class DynamoOutboxStore:
         details = {"kind": notice["kind"], "to": notice["to"], "subject": notice["subject"]}
         if notice.get("threshold") is not None:
             details["threshold"] = notice["threshold"]
-        actor = Actor(notice["accountId"], SYSTEM)
+        actor = system_actor(notice["accountId"])
         audit = audit_writes(
             keys.history_pk(notice["accountId"], notice["poId"]), actor, sent_at, [AuditEvent("NOTIFIED", details)]
         )

@@ -101,7 +101,11 @@ class PurchaseOrderStore(Protocol):
 
     def get(self, account_id: str, po_id: str) -> PurchaseOrder | None: ...
 
-    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page: ...
+    def list(
+        self, account_id: str, status: str | None, limit: int, token: str | None,
+        *, tag: tuple[str, str | None] | None = None,
+    ) -> Page:  # fmt: skip
+        """Newest first, by status; with ``tag`` (key, and value or None for any) only the POs carrying it."""
 
     def create(
         self, po: PurchaseOrder, actor: Actor, events: Sequence[AuditEvent], settings_version: int | None

@@ -1,8 +1,14 @@
 """Purchase orders in DynamoDB, with their bill-from pointers and audit trail (keys: ``pom.store.keys``).
 
-Costs: a GET is one GetItem; a list page one Query reading only the page's items; create one
-TransactWriteItems (the PO, its audit entry, its pointers and a check that the settings it copied
-are current); every other change one TransactWriteItems conditioned on the PO's ``rev``.
+Costs: a GET is one GetItem; a list page one Query reading only the page's items (by tag, a Query
+of the tag's pointers and one BatchGetItem of their POs); create one TransactWriteItems (the PO, its
+audit entry, its pointers and a check that the settings it copied are current); every other change
+one TransactWriteItems conditioned on the PO's ``rev``.
+
+Tag pointers are written outside that transaction, which a PO's 50 tags could push past DynamoDB's
+100 items: a new tag's pointer before it, a removed tag's after it (one PutItem or DeleteItem each,
+only when the tags change). So a pointer may briefly name a
+PO without the tag (never the reverse), and a list by tag keeps only the POs that carry it.
 """
 
 from __future__ import annotations
@@ -66,6 +72,16 @@ def pointer_writes(before: PurchaseOrder | None, after: PurchaseOrder | None) ->
     return writes
 
 
+def _tag_pointers(po: PurchaseOrder | None) -> set[tuple[str, str]]:
+    if po is None:
+        return set()
+    return {(keys.tag_pk(po.accountId, tag["key"]), keys.tag_sk(tag["value"], po.poId)) for tag in po.tags}
+
+
+def _tagged(po: PurchaseOrder, tag_key: str, tag_value: str | None) -> bool:
+    return any(tag["key"] == tag_key and tag_value in (None, tag["value"]) for tag in po.tags)
+
+
 def _rev_condition(po: PurchaseOrder) -> dict[str, Any]:
     return {
         "ConditionExpression": "#rev = :rev",
@@ -81,11 +97,39 @@ class DynamoPurchaseOrderStore:
     def get(self, account_id: str, po_id: str) -> PurchaseOrder | None:
         return po_from(self.table.get(keys.po_key(account_id, po_id)))
 
-    def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page:
-        """Newest ``updatedAt`` first; with a status, from the index keyed by it (reads only matches)."""
+    def list(
+        self, account_id: str, status: str | None, limit: int, token: str | None,
+        *, tag: tuple[str, str | None] | None = None,
+    ) -> Page:  # fmt: skip
+        """Newest ``updatedAt`` first; with a status, from the index keyed by it (reads only matches).
+        With a tag (key, and value or None for any), the POs carrying it, by the tag's pointers."""
+        if tag is not None:
+            return self._tagged(account_id, tag, status, limit, token)
         index = "GSI2" if status else "GSI1"
         page = self.table.page(account_id, index, keys.po_list_partition(account_id, status), limit, token)
         return Page([PurchaseOrder.model_validate(item) for item in page.items], page.next_token)
+
+    def _tagged(
+        self, account_id: str, tag: tuple[str, str | None], status: str | None, limit: int, token: str | None
+    ) -> Page:
+        tag_key, tag_value = tag
+        prefix = None if tag_value is None else keys.tag_value_prefix(tag_value)
+        page = self.table.page(account_id, None, keys.tag_pk(account_id, tag_key), limit, token, sk_prefix=prefix)
+        ids = [pointer["poId"] for pointer in page.items]
+        found = {po.poId: po for po in map(po_from, self.table.batch_get([keys.po_key(account_id, i) for i in ids]))}
+        pos = [found[po_id] for po_id in ids if po_id in found and _tagged(found[po_id], tag_key, tag_value)]  # type: ignore[arg-type]
+        return Page([po for po in pos if status in (None, po.status)], page.next_token)
+
+    def _put_tag_pointers(self, before: PurchaseOrder | None, after: PurchaseOrder | None) -> None:
+        """The pointers of tags ``after`` has and ``before`` had not: written before the change."""
+        for pk, sk in sorted(_tag_pointers(after) - _tag_pointers(before)):
+            assert after is not None  # noqa: S101 - a PO that has the tag
+            self.table.put(to_item({"PK": pk, "SK": sk, "entity": "TAG", "poId": after.poId}))
+
+    def _delete_tag_pointers(self, before: PurchaseOrder | None, after: PurchaseOrder | None) -> None:
+        """The pointers of tags ``before`` had and ``after`` has not: deleted once the change is written."""
+        for pk, sk in sorted(_tag_pointers(before) - _tag_pointers(after)):
+            self.table.delete(keys.key(pk, sk))
 
     def create(
         self, po: PurchaseOrder, actor: Actor, events: Sequence[AuditEvent], settings_version: int | None
@@ -104,6 +148,7 @@ class DynamoPurchaseOrderStore:
             *audit_writes(keys.history_pk(po.accountId, po.poId), actor, po.updatedAt, events),
             *pointer_writes(None, po),
         ]
+        self._put_tag_pointers(None, po)
         try:
             self.table.transact(writes)
         except Cancelled as cancelled:
@@ -124,6 +169,7 @@ class DynamoPurchaseOrderStore:
                 *pointer_writes(None, po),
             ]
             items += [po_item(po), *(write.action["Put"]["Item"] for write in writes)]
+            items += [to_item({"PK": pk, "SK": sk, "entity": "TAG", "poId": po.poId}) for pk, sk in _tag_pointers(po)]
         self.table.batch_put(items)
 
     def save(
@@ -138,7 +184,9 @@ class DynamoPurchaseOrderStore:
             *(notice_due(notice) for notice in notices),
             *pointer_writes(before, po),
         ]
+        self._put_tag_pointers(before, po)
         self._transact(writes, po.poId)
+        self._delete_tag_pointers(before, po)
 
     def delete(self, po: PurchaseOrder, actor: Actor, at: str, events: Sequence[AuditEvent]) -> None:
         writes = [
@@ -147,6 +195,7 @@ class DynamoPurchaseOrderStore:
             *pointer_writes(po, None),
         ]
         self._transact(writes, po.poId)
+        self._delete_tag_pointers(po, None)
 
     def _transact(self, writes: list[Write], po_id: str) -> None:
         try:
