@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requi
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cksum < requirements-checkov.txt | cut -d' ' -f1)
 
-.PHONY: help venv local test lint unit integration e2e soak bench events clean
+.PHONY: help venv local test lint unit integration e2e soak bench events clean console
 
 help:
 	@echo "make local   run the API and the web console on http://127.0.0.1:$${PORT:-3000} with AWS emulated in-process"
-	@echo "make console-deploy  upload console/ and its config.json to the deployed stack (after sam deploy)"
+	@echo "make console  build the web console (npm ci, then esbuild) into console/dist"
+	@echo "make console-deploy  upload the built console and its config.json to the deployed stack (after sam deploy)"
 	@echo "make test    lint (ruff, cfn-lint + serverless rules, checkov) and run every test"
 	@echo "make soak    the model-based test of balances over many more random sequences (POM_STATEFUL_EXAMPLES)"
 	@echo "make bench   print DynamoDB requests and items read per operation (and per match and scheduled run"
@@ -34,7 +35,24 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 venv: $(STAMP)
 
-local: $(STAMP)
+# The web console (React + Cloudscape, bundled by esbuild): its packages come from the committed
+# lockfile with `npm ci` (install scripts off: esbuild's binary is an optional dependency), and the
+# bundle is rebuilt whenever a source, the lockfile or the build script changed.
+CONSOLE_MODULES := console/node_modules/.package-lock.json
+CONSOLE_BUILD := console/dist/index.html
+CONSOLE_SOURCES := $(shell find console/src console/scripts -type f 2>/dev/null) console/index.html console/config.json console/favicon.svg
+
+$(CONSOLE_MODULES): console/package.json console/package-lock.json
+	@command -v npm >/dev/null || { echo "the console needs Node.js 18 or newer with npm"; exit 1; }
+	cd console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(CONSOLE_MODULES)
+
+$(CONSOLE_BUILD): $(CONSOLE_MODULES) $(CONSOLE_SOURCES)
+	cd console && node scripts/build.mjs
+
+console: $(CONSOLE_BUILD)
+
+local: $(STAMP) console
 	$(BIN)/python -m local_runner
 
 # checkov fails on any failed check: each exception is a `Metadata: checkov: skip` entry, with its
@@ -56,7 +74,7 @@ chromium:
 	    apt-get install -y -qq --no-install-recommends chromium fonts-liberation; } >/dev/null 2>&1 \
 	  || echo "chromium could not be installed: the browser tests will skip"; }
 
-test: lint chromium
+test: lint chromium console
 	$(BIN)/python -m pytest
 
 unit integration e2e: $(STAMP)
@@ -66,7 +84,7 @@ unit integration e2e: $(STAMP)
 soak: $(STAMP)
 	POM_STATEFUL_EXAMPLES=$${POM_STATEFUL_EXAMPLES:-5000} $(BIN)/python -m pytest tests/properties -q -p no:cacheprovider
 
-bench: $(STAMP)
+bench: $(STAMP) console
 	$(BIN)/python bench/operation_cost.py
 	$(BIN)/python bench/match_cost.py
 	$(BIN)/python bench/expiry_cost.py
@@ -74,18 +92,19 @@ bench: $(STAMP)
 	$(BIN)/python bench/einvoice_parse.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/package_size.py
+	$(BIN)/python bench/console_size.py
 
 # Rewrites events/ from the event builder the runner uses (the tests check they still match it).
 events: $(STAMP)
 	$(BIN)/python -m local_runner.sample_events
 
-# The deployed console: console/ synced to the stack's ConsoleBucket and a config.json written from
+# The deployed console: the built bundle (console/dist) synced to the stack's ConsoleBucket and a config.json written from
 # the stack's outputs (STACK=<name> for another stack). Every file goes with Cache-Control: no-cache,
 # so browsers and CloudFront revalidate and a deploy shows at once. With ExistingUserPoolArn, give
 # the console's app client and hosted-UI domain: CONSOLE_CLIENT_ID=... CONSOLE_SIGN_IN_DOMAIN=...
 STACK ?= purchase-order-management
 .PHONY: console-deploy
-console-deploy:
+console-deploy: console
 	@set -eu; \
 	output() { aws cloudformation describe-stacks --stack-name "$(STACK)" \
 	  --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
@@ -97,10 +116,10 @@ console-deploy:
 	test -n "$$client" -a -n "$$domain" || { echo "set CONSOLE_CLIENT_ID and CONSOLE_SIGN_IN_DOMAIN"; exit 1; }; \
 	config=$$(printf '{"mode": "cognito", "apiUrl": "%s/%s", "region": "%s", "userPoolId": "%s", "clientId": "%s", "domain": "%s"}' \
 	  "$$url" "$${api_url##*/}" "$${pool%%_*}" "$$pool" "$$client" "$$domain"); \
-	aws s3 sync console/ "s3://$$bucket/" --delete --exclude config.json --cache-control no-cache; \
+	aws s3 sync console/dist/ "s3://$$bucket/" --delete --exclude config.json --exclude meta.json --cache-control no-cache; \
 	printf '%s\n' "$$config" | aws s3 cp - "s3://$$bucket/config.json" \
 	  --content-type application/json --cache-control no-cache; \
 	echo "console: $$url"
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .aws-sam console/node_modules console/dist

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local_runner import moto_speedups, outbox, s3_notifications
+from local_runner import aws_invoicing, event_bus, moto_speedups, outbox, s3_notifications
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
@@ -22,11 +22,14 @@ from local_runner.template import (
 
 moto_speedups.install()
 outbox.install()
+event_bus.install()
 s3_notifications.install()
+aws_invoicing.install()  # moto has no Invoicing API: served on its endpoint
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"
 INVOICE_BUCKET = "invoices-local"
+EVENT_BUS = "purchase-orders-local-events"
 # moto accepts any credentials; set them so no real ones on this machine are ever picked up.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -57,6 +60,8 @@ def create_resources(session_kwargs: dict[str, Any] | None = None) -> dict[str, 
         **_create_queues(boto3.client("sqs", **kwargs)),
         "InvoiceBucket": INVOICE_BUCKET,
         "InvoiceBucket.Arn": f"arn:aws:s3:::{INVOICE_BUCKET}",
+        "EventBus": EVENT_BUS,
+        "EventBus.Arn": boto3.client("events", **kwargs).create_event_bus(Name=EVENT_BUS)["EventBusArn"],
     }
     s3 = boto3.client("s3", **kwargs)
     s3.create_bucket(Bucket=INVOICE_BUCKET)

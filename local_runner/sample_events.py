@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+from local_runner.event_schemas import write_schemas
 from local_runner.events import api_gateway_event, local_claims, scheduled_event
 from local_runner.template import ROOT, find_route
 
@@ -178,6 +180,9 @@ def main() -> None:
     SCHEDULED_EVENT.parent.mkdir(parents=True, exist_ok=True)
     SCHEDULED_EVENT.write_text(json.dumps(scheduled_sample(), indent=2) + "\n", encoding="utf-8")
     print(f"wrote {SCHEDULED_EVENT.relative_to(ROOT)}")
+    sys.path.insert(0, str(ROOT / "layers" / "common"))
+    for path in write_schemas():
+        print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

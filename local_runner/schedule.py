@@ -70,8 +70,12 @@ class Schedules:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run(self, moment: datetime) -> list[dict[str, Any]]:
-        """Invokes every scheduled function as its schedule would at ``moment``; their results."""
+    def functions(self) -> list[str]:
+        return sorted({schedule.function for schedule in self.schedules})
+
+    def run(self, moment: datetime, function: str | None = None) -> list[dict[str, Any]]:
+        """Invokes every scheduled function (or only ``function``) as its schedule would at ``moment``;
+        their results."""
         return [
             {
                 "function": schedule.function,
@@ -79,6 +83,7 @@ class Schedules:
                 "result": schedule.invoke(self._invokers, moment),
             }
             for schedule in self.schedules
+            if function in (None, schedule.function)
         ]
 
     def start(self) -> None:

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_runner import outbox
+from local_runner import aws_invoicing, event_bus, outbox
 from local_runner.console import console_file
 from local_runner.delivery import stderr_log
 from local_runner.emulator import REGION, Emulator
@@ -25,6 +25,7 @@ from local_runner.schedule import Schedules
 from local_runner.template import find_route, function_environment, function_handler, resources_of_type
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit: larger requests never reach a function
+EXPIRY_JOB = "SchedulerFunction"  # what POST /_local/schedule runs unless told another scheduled function
 
 
 class LocalFunction:
@@ -66,6 +67,8 @@ class LocalApi:
             ("POST", "/_local/drain"): lambda _: self._drain(),
             ("POST", "/_local/schedule"): self._run_schedules,
             ("GET", "/_local/outbox"): lambda _: (200, {"items": outbox.sent_messages()}),
+            ("GET", "/_local/events"): lambda _: (200, {"items": event_bus.put_entries()}),
+            ("POST", "/_local/aws-invoices"): _add_aws_invoices,
         }
         endpoint = endpoints.get((method, path))
         return endpoint(body) if endpoint else None
@@ -84,22 +87,35 @@ class LocalApi:
             return _problem(504, "Gateway Timeout", str(timeout))
 
     def _run_schedules(self, body: str | None) -> tuple[int, Any]:
-        """Runs the scheduled functions as of ``{"time": ISO-8601}`` (default: now); the job's summary."""
+        """Runs a scheduled function as of ``{"time": ISO-8601}`` (default: now); its summary. The
+        expiry job unless ``"function"`` names another (``AwsInvoiceImportFunction``)."""
         try:
             document = json.loads(body or "{}")
             moment = datetime.fromisoformat(document.get("time") or datetime.now(UTC).isoformat())
+            function = str(document.get("function") or EXPIRY_JOB)
         except (ValueError, TypeError, AttributeError) as error:
             return _problem(422, "Unprocessable Entity", f'send {{"time": "2026-12-01T00:00:00Z"}}: {error}')
         if moment.tzinfo is None:
             return _problem(422, "Unprocessable Entity", "time: give a time zone, e.g. 2026-12-01T00:00:00Z")
+        if function not in self.schedules.functions():
+            scheduled = ", ".join(self.schedules.functions())
+            return _problem(422, "Unprocessable Entity", f"function: one of the scheduled functions, {scheduled}")
         try:
-            runs = self.schedules.run(moment)
+            runs = self.schedules.run(moment, function)
         except Exception:  # the function failed (as Lambda would retry it): say so, with its log
             traceback.print_exc()
             return _problem(502, "Bad gateway", "the scheduled function failed; see the runner's log")
         if len(runs) == 1:
             return 200, runs[0]["result"]
         return 200, {"runs": runs}
+
+
+def _add_aws_invoices(body: str | None) -> tuple[int, Any]:
+    """Adds invoice summaries to the emulated AWS Invoicing API that the AWS invoice import reads."""
+    try:
+        return 200, aws_invoicing.add(json.loads(body or "null"))
+    except ValueError as error:  # JSONDecodeError included
+        return _problem(422, "Unprocessable Entity", str(error))
 
 
 def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, Any]]:

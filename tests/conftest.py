@@ -25,7 +25,7 @@ from moto import mock_aws
 from local_runner import outbox
 from local_runner.emulator import FAKE_CREDENTIALS, create_resources
 from local_runner.events import LambdaContext, api_gateway_event, local_claims
-from local_runner.template import find_route, function_environment, parameter_values
+from local_runner.template import find_route, function_environment, parameter_values, resources_of_type
 
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.update(FAKE_CREDENTIALS)
@@ -36,7 +36,8 @@ os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL"
 def aws() -> Iterator[dict[str, str]]:
     with mock_aws():
         resources = create_resources()
-        os.environ.update(function_environment("ApiFunction", resources, {"LogLevel": "WARNING"}))
+        for function in resources_of_type("AWS::Serverless::Function"):  # each handler reads its own
+            os.environ.update(function_environment(function, resources, {"LogLevel": "WARNING"}))
         yield resources
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aws_invoice_routes
 import invoice_routes
 import purchase_order_routes
 import settings_routes
@@ -33,6 +34,7 @@ app.include_router(purchase_order_routes.router)
 app.include_router(settings_routes.router)
 app.include_router(invoice_routes.router)
 app.include_router(user_routes.router)
+app.include_router(aws_invoice_routes.router)
 
 
 @app.exception_handler(ServiceError)

@@ -31,6 +31,7 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("GET", f"{_INVOICE}/history"): "viewer",
     ("GET", "/invoice-uploads"): "viewer",
     ("POST", "/invoices"): "payables",
+    ("POST", "/aws-invoice-imports"): "payables",  # an upload of the account's AWS invoices
     ("PUT", f"{_INVOICE}/match"): "payables",
     ("DELETE", f"{_INVOICE}/match"): "payables",
     ("POST", f"{_INVOICE}/submit"): "payables",

@@ -1,9 +1,14 @@
-"""DynamoDB stream → balance alerts e-mailed as soon as a match records them.
+"""DynamoDB stream → the stream's dispatcher: balance alerts e-mailed as soon as a match records them,
+and every change of a PO or an invoice published to the stack's event bus.
 
-The event source's filter delivers only the first recording of a balance alert. Sending is
-claim, send, record (``pom.services.delivery``): a duplicate delivery finds the notice claimed or sent and
-sends nothing. A notice SES refuses stays due and the next scheduled run sends it; a record whose
-processing fails (DynamoDB unavailable) is reported in ``batchItemFailures`` and retried.
+One consumer does both, as DynamoDB advises at most two per stream (the matcher is the other). The
+event source's filter delivers only what either needs: a balance alert's first recording, a PO or an
+invoice written or a PO removed, a notice once sent. Records are handled in their order and the batch
+stops at the first failure, reported in ``batchItemFailures``: Lambda delivers that record and the
+ones after it again, so a resource's events are published in order, at least once, each with the
+same ``eventId`` on a redelivery. Sending is claim, send, record (``pom.services.delivery``): a
+duplicate delivery finds the notice claimed or sent and sends nothing; a notice SES refuses stays
+due and the next scheduled run sends it.
 """
 
 from __future__ import annotations
@@ -11,31 +16,48 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pom.adapters.event_bus import EventBus
 from pom.core.config import NotifierConfig, read_config
 from pom.core.observability import logger, metrics
 from pom.services.delivery import Notifier
+from pom.services.event_publisher import EventPublisher
+from pom.store.streams import stream_change
 from pom.store.tables import dynamo_stores
 
 config = read_config(NotifierConfig)
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 stores = dynamo_stores(config.table_name)
 notifier = Notifier(stores.outbox, config.notification_sender)
+publisher = EventPublisher(EventBus(config.event_bus_name), stores.purchase_orders)
 
 
-def send_record(record: DynamoDBRecord) -> None:
-    keys = record.dynamodb.keys  # type: ignore[union-attr]
-    key = (keys["PK"], keys["SK"])
-    report = notifier.deliver([key])
-    logger.info("notice processed", extra={"notice": key[1], "sent": report.sent, "failed": report.failed})
-    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=report.sent)
-    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=report.failed)
+def _is_new_balance_alert(record: dict[str, Any]) -> bool:
+    image = record["dynamodb"].get("NewImage", {})
+    entity, kind = image.get("entity", {}).get("S"), image.get("kind", {}).get("S")
+    return record["eventName"] == "INSERT" and (entity, kind) == ("NOTICE", "BALANCE_ALERT")
+
+
+def dispatch(record: dict[str, Any]) -> None:
+    if _is_new_balance_alert(record):
+        keys = record["dynamodb"]["Keys"]
+        key = (keys["PK"]["S"], keys["SK"]["S"])
+        report = notifier.deliver([key])
+        logger.info("notice processed", extra={"notice": key[1], "sent": report.sent, "failed": report.failed})
+        metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=report.sent)
+        metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=report.failed)
+    event = publisher.publish(stream_change(record))
+    if event is not None:
+        metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+    for record in event["Records"]:
+        try:
+            dispatch(record)
+        except Exception:
+            logger.exception("stream record failed: it and the ones after it come again")
+            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    return {"batchItemFailures": []}

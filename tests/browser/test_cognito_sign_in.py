@@ -65,6 +65,11 @@ def test_sign_in_with_the_hosted_ui_and_pkce_then_sign_out(signed_out_tab: Conso
 
     def api(route: Any) -> None:
         seen.setdefault("api", []).append((route.request.url, route.request.headers.get("authorization")))
+        if route.request.url.endswith("/v1/me"):
+            me = {"accountId": "acme", "userId": "sub-1", "email": "ana@example.com", "roles": ["viewer"]}
+            me |= {"allowed": ["GET /purchase-orders", "GET /invoices"], "roleFor": {}}
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(me))
+            return
         route.fulfill(status=200, content_type="application/json", body=json.dumps({"items": [], "nextToken": None}))
 
     def logout(route: Any) -> None:
@@ -79,8 +84,8 @@ def test_sign_in_with_the_hosted_ui_and_pkce_then_sign_out(signed_out_tab: Conso
 
     signed_out_tab.open("")
     page.get_by_role("button", name="Sign in with your organisation account").click()
-    expect(page.locator("#session")).to_contain_text("Signed in as ana@example.com")
-    expect(page.get_by_text("No purchase orders here yet.")).to_be_visible()
+    expect(page.get_by_role("button", name="Signed in as ana@example.com (viewer)")).to_be_visible()
+    expect(page.get_by_text("No purchase orders yet")).to_be_visible()
 
     sent = seen["authorize"]
     assert sent["response_type"] == "code"
@@ -93,10 +98,14 @@ def test_sign_in_with_the_hosted_ui_and_pkce_then_sign_out(signed_out_tab: Conso
     assert exchanged["redirect_uri"] == f"{base_url}/"
     # PKCE: the verifier sent with the code is the one whose hash went to the hosted UI.
     assert base64_url(hashlib.sha256(exchanged["code_verifier"].encode()).digest()) == sent["code_challenge"]
-    assert seen["api"] == [(f"{base_url}/v1/purchase-orders?limit=10", token)]  # the ID token, as it is
+    urls = [url for url, _ in seen["api"]]
+    assert urls[0] == f"{base_url}/v1/me"  # who the user is and what the roles allow, first
+    assert f"{base_url}/v1/purchase-orders?limit=100" in urls
+    assert {authorization for _, authorization in seen["api"]} == {token}  # the ID token, as it is
     assert page.url == f"{base_url}/#/purchase-orders"  # the code is gone from the address bar
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Signed in as ana@example.com (viewer)").click()
+    page.get_by_role("menuitem", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in with your organisation account")).to_be_visible()
     assert seen["logout"] == {"client_id": CLIENT_ID, "logout_uri": f"{base_url}/"}
     assert page.evaluate("Object.keys(sessionStorage)") == []

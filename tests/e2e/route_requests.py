@@ -118,6 +118,7 @@ def route_requests(documented: Operations) -> list[RouteRequest]:
         RouteRequest("POST", "/invoices/{invoiceId}/reject", {"invoiceId": SUBMITTED_INVOICE_ID}, {"reason": "no PO"}),
         RouteRequest("POST", "/purchase-orders/{poId}/status", po, {"status": "SUSPENDED"}),
         RouteRequest("POST", "/invoices", body=invoice_document("INV-NEW", "10.00", "2026-04-01", poId=PO_ID)),
+        RouteRequest("POST", "/aws-invoice-imports"),  # the import is off: a summary saying so
         RouteRequest("POST", "/purchase-orders", body={**PO_FIELDS, "poId": f"{PO_ID} copy"}),
         RouteRequest("DELETE", "/purchase-orders/{poId}", po),
     ]

@@ -27,6 +27,8 @@ def contract_role(request: RouteRequest) -> str:
         return "buyer"  # create, change, suspend, close and delete POs and their line items
     if request.route.endswith(("/approve", "/reject")):
         return "approver"
+    if request.route == "/aws-invoice-imports":
+        return "payables"  # uploading the account's AWS invoices
     if request.route.startswith("/invoices"):
         return "payables"  # upload invoices, match and unmatch by hand, submit
     return "admin"  # the account settings

@@ -145,6 +145,9 @@ class _Table:
     checks: dict[Key, str] = field(default_factory=dict)
     outbox: dict[NoticeKey, str] = field(default_factory=dict)
     replans: dict[str, str] = field(default_factory=dict)
+    # The AWS invoice import: the accounts in its index (DynamoDB's GSI1 ``AWSINVOICES``), how far each got.
+    aws_importing: set[str] = field(default_factory=set)
+    aws_imported_through: dict[str, str] = field(default_factory=dict)
     transactions: Iterator[int] = field(default_factory=count)  # the audit keys' unique suffix
 
     def put_po(self, po: PurchaseOrder) -> None:
@@ -375,6 +378,10 @@ class _Settings(_Store):
             self._table.settings[account_id] = saved
             if old.settings.notifications.expiryNoticeDays != settings.notifications.expiryNoticeDays:
                 self._table.replans[account_id] = now
+            if settings.awsInvoices.enabled:
+                self._table.aws_importing.add(account_id)
+            else:
+                self._table.aws_importing.discard(account_id)
             return VersionedSettings(_copy(settings), saved.version)
 
 
@@ -620,6 +627,23 @@ class _Uploads(_Store):
             return _page(rows, ["UPLOAD", account_id, status], limit, token)
 
 
+class _AwsImports(_Store):
+    def accounts(self) -> list[str]:
+        with self._op("accounts"):
+            return sorted(self._table.aws_importing)
+
+    def imported_through(self, account_id: str) -> str | None:
+        with self._op("imported_through"):
+            return self._table.aws_imported_through.get(account_id)
+
+    def advance(self, account_id: str, through: str) -> None:
+        """Forward only, as the DynamoDB store's condition has it."""
+        with self._op("advance"):
+            current = self._table.aws_imported_through.get(account_id)
+            if current is None or current < through:
+                self._table.aws_imported_through[account_id] = through
+
+
 def _upload_view(upload: dict[str, Any]) -> dict[str, Any]:
     names = ("key", "status", "invoiceId", "error", "receivedAt")
     return {name: copy.deepcopy(upload.get(name)) for name in names}
@@ -632,6 +656,7 @@ _STORES: dict[str, type[_Store]] = {
     "schedule": _Schedule,
     "outbox": _Outbox,
     "uploads": _Uploads,
+    "aws_imports": _AwsImports,
 }
 
 

@@ -46,7 +46,7 @@ def test_handlers_load_the_e_invoice_parsers_only_for_a_document(function: str):
     code_dir, module, _ = function_handler(function)
     environment = {
         **os.environ,
-        **function_environment(function, {"Table": "probe-table", "InvoiceBucket": "probe-bucket"}),
+        **function_environment(function, {"Table": "probe-table", "InvoiceBucket": "probe-bucket", "EventBus": "e"}),
         "AWS_DEFAULT_REGION": "us-east-1",
         "PYTHONPATH": os.pathsep.join([str(code_dir), str(ROOT / "layers" / "common")]),
     }

@@ -32,7 +32,12 @@ from tests.conftest import SENDER
 
 REGION = "us-east-1"
 # The failed work a person has to look at: each queue a redrive policy or an on-failure destination names.
-FAILURE_QUEUES = {"InvoiceUploadDeadLetterQueue", "MatcherFailureQueue", "NotificationFailureQueue"}
+FAILURE_QUEUES = {
+    "InvoiceUploadDeadLetterQueue",
+    "MatcherFailureQueue",
+    "NotificationFailureQueue",
+    "AwsInvoiceImportFailureQueue",
+}
 # shared/API.md, "Users and roles" (written here from the contract, not from the template).
 ROLES = {"viewer", "buyer", "payables", "approver", "admin"}
 
@@ -246,6 +251,7 @@ NAME_LIMITS = {
     ("AWS::CloudFront::OriginAccessControl", "OriginAccessControlConfig.Name"): 64,
     ("AWS::CloudFront::Distribution", "DistributionConfig.Comment"): 128,
     ("AWS::Cognito::UserPool", "UserPoolName"): 128,
+    ("AWS::Events::EventBus", "Name"): 256,
     ("AWS::Cognito::UserPoolClient", "ClientName"): 128,
     ("AWS::Cognito::UserPoolDomain", "Domain"): 63,
     ("AWS::Scheduler::Schedule", "Name"): 64,
@@ -310,8 +316,10 @@ def test_names_built_from_the_stack_fit_a_128_character_stack_name():
     assert ("AWS::Cognito::UserPool", "UserPoolName") in checked
     # The schedule's name is CloudFormation's (stack name cut to fit): SAM would use the event's
     # logical id, the same in every stack of the account.
-    (schedule,) = resources("AWS::Scheduler::Schedule").values()
-    assert "Name" not in schedule["Properties"]
+    schedules = resources("AWS::Scheduler::Schedule").values()
+    assert len(schedules) == 2  # the expiry job's and the AWS invoice import's
+    for schedule in schedules:
+        assert "Name" not in schedule["Properties"]
     # Literal names are short.
     for client in resources("AWS::Cognito::UserPoolClient").values():
         assert isinstance(client["Properties"]["ClientName"], str)
@@ -421,6 +429,7 @@ def test_every_function_has_an_errors_and_a_throttles_alarm():
         "MatcherFunction",
         "SchedulerFunction",
         "NotifierFunction",
+        "AwsInvoiceImportFunction",
     }
     for function in functions:
         for metric in ("Errors", "Throttles"):

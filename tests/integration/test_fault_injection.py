@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
+from pom.adapters.event_bus import EventsNotPublished
 from pom.adapters.mail import Mailer
 from pom.core.months import iso_timestamp
 from pom.services.delivery import Notifier
@@ -210,3 +211,44 @@ def test_ses_failing_then_recovering_sends_a_balance_alert_once(
         notifier.deliver(stores.schedule.due(iso_timestamp(datetime.now(UTC))).notices)
     assert [mail["subject"] for mail in mails_to(email)] == ["Purchase order PO-S has reached 75% of its amount"]
     assert_invariants(client, ["PO-S"])
+
+
+def test_a_record_whose_events_are_refused_fails_with_the_ones_after_it(aws: dict[str, str], monkeypatch: Any):
+    """EventBridge refusing an event (FailedEntryCount > 0, every retry) fails that record and leaves the
+    records after it for the redelivery, so a resource's events keep their order and none is lost."""
+    import notifier_handler
+
+    from pom.domain.events import Event
+
+    published: list[str] = []
+
+    class RefusesTheSecond:
+        def publish(self, events: list[Event]) -> None:
+            if len(published) == 1:
+                raise EventsNotPublished("refused")
+            published.extend(event.detail["invoiceId"] for event in events)
+
+    monkeypatch.setattr(notifier_handler.publisher, "bus", RefusesTheSecond())
+    records = [_invoice_insert(f"INV-{n}", str(100 + n)) for n in range(3)]
+
+    response = notifier_handler.lambda_handler({"Records": records}, LambdaContext())
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    assert published == ["INV-0"]
+
+
+def _invoice_insert(invoice_id: str, sequence: str) -> dict[str, Any]:
+    from pom.domain.invoices import content_hash, new_invoice
+    from pom.domain.models import InvoiceDocument
+    from pom.store.dynamo import to_item
+
+    document = InvoiceDocument.model_validate(invoice(invoice_id))
+    stored = new_invoice("acct-events", document, datetime(2026, 3, 1, tzinfo=UTC), "k", content_hash(document))
+    image = to_item(
+        {**stored.model_dump(mode="python"), "entity": "INVOICE", "PK": "ACCT#a", "SK": f"INV#{invoice_id}"}
+    )
+    keys = {"PK": image["PK"], "SK": image["SK"]}
+    return {
+        "eventName": "INSERT",
+        "dynamodb": {"Keys": keys, "NewImage": image, "SequenceNumber": sequence, "ApproximateCreationDateTime": 1.7e9},
+    }

@@ -31,7 +31,7 @@ OTHER_ENTRY_POINTS = {
 # Actions that read a whole table (PartiQL's SELECT scans when its WHERE names no key).
 TABLE_READS = {"dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:*", "*"}
 # Resource types a function's policy may name (its own table, bucket and queues).
-OWN_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue"}
+OWN_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::Events::EventBus"}
 
 
 def test_every_route_of_every_function_uses_the_cognito_authorizer():
@@ -126,10 +126,33 @@ def _sends_only_from_the_sender(statement: dict[str, Any]) -> bool:
     }
 
 
+# The AWS invoice import assumes the role each account names, in the customer's AWS account: any role
+# ARN, which the role's trust policy (this account, the account's external id) guards, never one of
+# this account (a Deny beside it), and with no other action.
+CUSTOMER_ROLES = {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/*"}
+OWN_ROLES = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}
+
+
+def _assumes_only_customers_roles(function: str, statements: list[dict[str, Any]]) -> bool:
+    assumes = [statement for statement in statements if "sts:AssumeRole" in _listed(statement["Action"])]
+    allowed = [(statement["Effect"], statement["Resource"], _listed(statement["Action"])) for statement in assumes]
+    assert sorted(allowed, key=str) == [
+        ("Allow", CUSTOMER_ROLES, ["sts:AssumeRole"]),
+        ("Deny", OWN_ROLES, ["sts:AssumeRole"]),
+    ], function
+    return True
+
+
 def test_each_function_may_touch_only_its_own_resources():
     statements = list(_function_statements())
     assert {function for function, _ in statements} == set(resources_of_type("AWS::Serverless::Function"))
+    importers = {function for function, statement in statements if "sts:AssumeRole" in _listed(statement["Action"])}
+    assert importers == {"ApiFunction", "AwsInvoiceImportFunction"}
+    for function in importers:
+        assert _assumes_only_customers_roles(function, [st for name, st in statements if name == function])
     for function, statement in statements:
+        if "sts:AssumeRole" in _listed(statement["Action"]):
+            continue
         assert statement["Effect"] == "Allow"
         assert "NotResource" not in statement
         for expression in _listed(statement["Resource"]):

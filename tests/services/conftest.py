@@ -59,13 +59,15 @@ class Documents:
 
 
 class Ses:
-    """An SES client that accepts every mail and keeps its recipients."""
+    """An SES client that accepts every mail and keeps its recipients and subjects."""
 
     def __init__(self) -> None:
         self.recipients: list[list[str]] = []
+        self.subjects: list[str] = []
 
     def send_email(self, **request: Any) -> dict[str, str]:
         self.recipients.append(request["Destination"]["ToAddresses"])
+        self.subjects.append(request["Message"]["Subject"]["Data"])
         return {"MessageId": f"message-{len(self.recipients)}"}
 
 

@@ -614,3 +614,55 @@ def test_uploads_are_recorded_per_version_and_listed_newest_first(stores: Stores
     assert listed(token=first.next_token) == [("a.json", "ACCEPTED")]
     token_refused(lambda: stores.uploads.list(account, "PENDING", 2, first.next_token))
     assert stores.uploads.list(new_account(), None, 10, None).items == []
+
+
+# --- the AWS invoice import -------------------------------------------------------------------------
+
+INVOICE_READER = "arn:aws:iam::111122223333:role/PomInvoiceReader"
+
+
+def aws_settings(*, enabled: bool, currency: str = "USD") -> AccountSettings:
+    return AccountSettings.model_validate(
+        {"currency": currency, "awsInvoices": {"enabled": enabled, "roleArn": INVOICE_READER}}
+    )
+
+
+def test_the_import_lists_the_accounts_whose_settings_enable_it(stores: Stores, account: str):
+    now = iso_timestamp(NOW)
+    assert account not in stores.aws_imports.accounts()
+    stores.settings.put(account, aws_settings(enabled=True), now)
+    stores.settings.put(account, aws_settings(enabled=True, currency="EUR"), now)  # saved again, still on
+    assert stores.aws_imports.accounts().count(account) == 1
+    stores.settings.put(account, aws_settings(enabled=False), now)
+    assert account not in stores.aws_imports.accounts()
+    stores.settings.put(account, AccountSettings(currency="GBP"), now)  # never on since
+    assert account not in stores.aws_imports.accounts()
+
+
+def test_how_far_the_import_got_only_moves_forward_and_outlives_turning_it_off(stores: Stores, account: str):
+    now = iso_timestamp(NOW)
+    assert stores.aws_imports.imported_through(account) is None
+    stores.settings.put(account, aws_settings(enabled=True), now)
+    stores.aws_imports.advance(account, "2026-03-01T00:00:00Z")
+    stores.aws_imports.advance(account, "2026-02-01T00:00:00Z")  # a run that overlapped, behind it
+    assert stores.aws_imports.imported_through(account) == "2026-03-01T00:00:00Z"
+    stores.settings.put(account, aws_settings(enabled=False), now)
+    stores.settings.put(account, aws_settings(enabled=True), now)
+    assert stores.aws_imports.imported_through(account) == "2026-03-01T00:00:00Z"
+    assert account in stores.aws_imports.accounts()
+    assert stores.aws_imports.imported_through(new_account()) is None
+
+
+def test_of_two_settings_saves_racing_the_later_one_decides_the_import_index(aws: dict[str, str], account: str):
+    """DynamoDB only (the fake has no interleaving): a save's index write that comes after a later
+    save's is not applied, whichever way each turned the import."""
+    stores = dynamo_stores(aws["Table"])
+    store = stores.settings
+    now = iso_timestamp(NOW)
+    store.put(account, aws_settings(enabled=True), now)  # version 1
+    store.put(account, aws_settings(enabled=True), now)  # version 2
+    store._aws_import_entry(account, enabled=False, version=1)  # type: ignore[attr-defined] - a late disable
+    assert account in stores.aws_imports.accounts()
+    store.put(account, aws_settings(enabled=False), now)  # version 3
+    store._aws_import_entry(account, enabled=True, version=2)  # type: ignore[attr-defined] - a late enable
+    assert account not in stores.aws_imports.accounts()

@@ -9,6 +9,7 @@ import pytest
 from pom.core.config import (
     DEFAULT_MAX_BODY_BYTES,
     ApiConfig,
+    AwsInvoiceImportConfig,
     ConfigError,
     IngestConfig,
     MatcherConfig,
@@ -22,13 +23,15 @@ GOOD = {
     "INVOICE_BUCKET": "po-invoices",
     "MAX_BODY_BYTES": "1024",
     "NOTIFICATION_SENDER": "po-notifications@example.com",
+    "EVENT_BUS_NAME": "po-events",
 }
 NEEDS = {
     ApiConfig: {"TABLE_NAME", "INVOICE_BUCKET", "MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES", "TRUSTED_CLIENT_IDS"},
     IngestConfig: {"TABLE_NAME", "INVOICE_BUCKET"},
     MatcherConfig: {"TABLE_NAME"},
     SchedulerConfig: {"TABLE_NAME", "NOTIFICATION_SENDER"},
-    NotifierConfig: {"TABLE_NAME", "NOTIFICATION_SENDER"},
+    NotifierConfig: {"TABLE_NAME", "NOTIFICATION_SENDER", "EVENT_BUS_NAME"},
+    AwsInvoiceImportConfig: {"TABLE_NAME", "INVOICE_BUCKET"},
 }
 OPTIONAL = {"MAX_BODY_BYTES", "MAX_DOCUMENT_BYTES", "TRUSTED_CLIENT_IDS"}
 REQUIRED = [(config, name) for config, names in NEEDS.items() for name in sorted(names - OPTIONAL)]
@@ -67,7 +70,8 @@ def test_values_are_parsed_and_max_body_bytes_has_a_default():
     assert read_config(ApiConfig, GOOD) == ApiConfig("po-table", "po-invoices", 1024)
     without_limit = {name: value for name, value in GOOD.items() if name != "MAX_BODY_BYTES"}
     assert read_config(ApiConfig, without_limit).max_body_bytes == DEFAULT_MAX_BODY_BYTES
-    assert read_config(NotifierConfig, GOOD) == NotifierConfig("po-table", "po-notifications@example.com")
+    expected = NotifierConfig("po-table", "po-notifications@example.com", "po-events")
+    assert read_config(NotifierConfig, GOOD) == expected
 
 
 def test_the_matcher_needs_neither_the_bucket_nor_the_sender():

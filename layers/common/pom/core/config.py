@@ -48,9 +48,15 @@ class SchedulerConfig(NamedTuple):
     notification_sender: str
 
 
+class AwsInvoiceImportConfig(NamedTuple):
+    table_name: str
+    invoice_bucket: str
+
+
 class NotifierConfig(NamedTuple):
     table_name: str
     notification_sender: str
+    event_bus_name: str
 
 
 def _length(low: int, high: int) -> Callable[[str], str]:
@@ -96,6 +102,7 @@ _RULES: dict[str, Callable[[str], Any]] = {
     "MAX_BODY_BYTES": _positive_int,
     "MAX_DOCUMENT_BYTES": _positive_int,
     "TRUSTED_CLIENT_IDS": _client_ids,
+    "EVENT_BUS_NAME": _length(1, 256),
     # The From address of notification e-mails, a verified SES identity (template parameter).
     "NOTIFICATION_SENDER": _address,
 }

@@ -10,6 +10,7 @@ passes to ``einvoice_document``, and errors name the EN 16931 business term, not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -20,7 +21,7 @@ from pom.domain.models import InvoiceDocument
 
 JSON, XML, PDF = "application/json", "application/xml", "application/pdf"
 # The media type the original is kept and served with, by the format it was read in.
-MEDIA_TYPES = {"JSON": JSON, "UBL": XML, "CII": XML, "FACTURX": PDF}
+MEDIA_TYPES = {"JSON": JSON, "UBL": XML, "CII": XML, "FACTURX": PDF, "AWS": PDF}  # AWS: the invoice's own PDF
 EXTENSIONS = {JSON: "json", XML: "xml", PDF: "pdf"}
 
 # Where each upload field comes from in an EN 16931 document (API.md's table), to name it in errors.
@@ -42,10 +43,11 @@ LINE_TERMS = {"lineId": "BT-126", "amount": "BT-131", "poLineItemId": "BT-132", 
 
 
 class ReceivedDocument(NamedTuple):
-    """An EN 16931 document as read, before the service resolves ids and type."""
+    """A standard document as read (EN 16931, or an AWS invoice summary), before the service resolves
+    ids and type."""
 
     fields: dict[str, Any]  # the upload document's fields the document states (amounts as Decimal)
-    source_format: str  # UBL | CII | FACTURX
+    source_format: str  # UBL | CII | FACTURX | AWS
     preceding_number: str | None  # BT-25: the supplier number of the invoice a credit note corrects
 
 
@@ -90,9 +92,11 @@ def read_einvoice(body: bytes, kind: str) -> ReceivedDocument:
 
 
 def einvoice_document(
-    received: ReceivedDocument, invoice_id: str, invoice_type: str, original_invoice_id: str | None
-) -> InvoiceDocument:
-    """The upload document of an e-invoice, with what the service resolved; errors name business terms."""
+    received: ReceivedDocument, invoice_id: str, invoice_type: str, original_invoice_id: str | None,
+    rename: Callable[[FieldError], FieldError] | None = None,
+) -> InvoiceDocument:  # fmt: skip
+    """The upload document of a standard document, with what the service resolved; errors name the
+    document's own terms (``rename``: EN 16931 business terms by default)."""
     data = {
         **received.fields,
         "invoiceId": invoice_id,
@@ -102,9 +106,8 @@ def einvoice_document(
     try:
         return InvoiceDocument.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed(
-            [by_business_term(FieldError.from_pydantic(problem)) for problem in error.errors()]
-        ) from None
+        named = rename or by_business_term
+        raise ValidationFailed([named(FieldError.from_pydantic(problem)) for problem in error.errors()]) from None
 
 
 def by_business_term(error: FieldError) -> FieldError:

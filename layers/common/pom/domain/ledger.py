@@ -14,8 +14,9 @@ from typing import Any
 
 from pom.core.money import ZERO, format_amount
 from pom.domain.audit import AuditEvent
+from pom.domain.forecast import runs_out_early
 from pom.domain.invoices import Invoice, remaining_debits
-from pom.domain.notices import Notice, balance_alert
+from pom.domain.notices import Notice, balance_alert, forecast_notice
 from pom.domain.purchase_orders import LineItem, PurchaseOrder, purchase_order_view
 
 
@@ -23,8 +24,9 @@ from pom.domain.purchase_orders import LineItem, PurchaseOrder, purchase_order_v
 class LineItemMovement:
     line_item_id: str
     amount: Decimal  # positive: debit; negative: credit
-    month: str | None  # the period moved, for a monthly line item
+    month: str | None  # the period moved, for a recurring line item
     matches: int  # +1 when an invoice is matched to the line item, -1 when unmatched, 0 for a credit memo
+    service_month: str | None = None  # the month of the debits moved (the PO's monthly sums: its forecast)
 
 
 def holds_on(invoice: Invoice, po: PurchaseOrder | None) -> bool:
@@ -47,7 +49,11 @@ def debits_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
     match = invoice.match
     return [
         LineItemMovement(
-            debit.lineItemId, debit.amount if match.debited else ZERO, _period(po, debit.lineItemId, match.month), 1
+            debit.lineItemId,
+            debit.amount if match.debited else ZERO,
+            _period(po, debit.lineItemId, match.month),
+            1,
+            match.month,
         )
         for debit in match.debits
     ]
@@ -59,7 +65,11 @@ def credits_of(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
     left = dict(remaining_debits(invoice))
     return [
         LineItemMovement(
-            debit.lineItemId, -left.get(debit.lineItemId, ZERO), _period(po, debit.lineItemId, invoice.match.month), -1
+            debit.lineItemId,
+            -left.get(debit.lineItemId, ZERO),
+            _period(po, debit.lineItemId, invoice.match.month),
+            -1,
+            invoice.match.month,
         )
         for debit in invoice.match.debits
     ]
@@ -78,7 +88,8 @@ def match_movements(invoice: Invoice, po: PurchaseOrder) -> list[LineItemMovemen
     assert invoice.match is not None  # noqa: S101
     month = invoice.match.month
     return [
-        LineItemMovement(c.lineItemId, -c.amount, _period(po, c.lineItemId, month), 0) for c in invoice.match.debits
+        LineItemMovement(c.lineItemId, -c.amount, _period(po, c.lineItemId, month), 0, month)
+        for c in invoice.match.debits
     ]
 
 
@@ -96,7 +107,11 @@ def credit_memo_movements(original: Invoice, po: PurchaseOrder, amount: Decimal)
     for line_item_id, held in remaining_debits(original):
         taken = min(left, held)
         if taken > 0:
-            movements.append(LineItemMovement(line_item_id, -taken, _period(po, line_item_id, original.match.month), 0))
+            movements.append(
+                LineItemMovement(
+                    line_item_id, -taken, _period(po, line_item_id, original.match.month), 0, original.match.month
+                )
+            )
             left -= taken
     return movements
 
@@ -105,7 +120,9 @@ def memo_reversal(memo: Invoice, po: PurchaseOrder) -> list[LineItemMovement]:
     """What undoes a credit memo: the line items it credited are debited again."""
     assert memo.match is not None  # noqa: S101
     return [
-        LineItemMovement(credit.lineItemId, credit.amount, _period(po, credit.lineItemId, memo.match.month), 0)
+        LineItemMovement(
+            credit.lineItemId, credit.amount, _period(po, credit.lineItemId, memo.match.month), 0, memo.match.month
+        )
         for credit in memo.match.debits
     ]
 
@@ -163,7 +180,16 @@ def apply(po: PurchaseOrder, movements: list[LineItemMovement]) -> PurchaseOrder
                 }
             )
         )
-    return po.model_copy(update={"lineItems": items, "rev": po.rev + 1})
+    return po.model_copy(update={"lineItems": items, "rev": po.rev + 1, "monthlyInvoiced": monthly_sums(po, movements)})
+
+
+def monthly_sums(po: PurchaseOrder, movements: list[LineItemMovement]) -> dict[str, Decimal]:
+    """The PO's net debits per service month once the movements are made."""
+    sums = dict(po.monthlyInvoiced or {})
+    for movement in movements:
+        if movement.service_month and movement.amount:
+            sums[movement.service_month] = sums.get(movement.service_month, ZERO) + movement.amount
+    return sums
 
 
 def invoiced_share(po: PurchaseOrder) -> Decimal | None:
@@ -212,6 +238,7 @@ def po_movement(
     action: str,
     reason: str,
     alert_percents: list[int],
+    forecast_alerts: bool = False,
 ) -> PurchaseOrderMovement:
     """A PO's part of an invoice change: the balances, an audit entry, a ledger entry if money moved,
     and the balance alerts the movement makes due (rendered with the balances it leaves)."""
@@ -226,9 +253,12 @@ def po_movement(
         "movements": moved,
     }
     crossed = crossed_thresholds(po, after, alert_percents) if debiting else []
-    view = purchase_order_view(after) if crossed else {}
     at = datetime.fromisoformat(invoice.updatedAt)
+    view = purchase_order_view(after, at) if crossed or (debiting and forecast_alerts) else {}
     alerts = [balance_alert(view, po.accountId, percent, at) for percent in crossed]
+    if debiting and forecast_alerts and runs_out_early(view["forecast"], po.expirationMonth):
+        # Recorded with the debit that shows it; the next daily run sends it (once per expiration month).
+        alerts.append(forecast_notice(view, po.accountId, at))
     return PurchaseOrderMovement(
         po=po,
         movements=movements,

@@ -109,7 +109,7 @@ Description = Annotated[str, Field(max_length=500)]
 # A reference a seller wrote (an invoice number, a PO or order-line reference): any printable text.
 Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*$")]
 DocumentType = Literal["INVOICE", "CREDIT_MEMO"]
-SourceFormat = Literal["JSON", "UBL", "CII", "FACTURX"]
+SourceFormat = Literal["JSON", "UBL", "CII", "FACTURX", "AWS"]  # AWS: imported through the AWS Invoicing API
 
 
 class Document(BaseModel):
@@ -340,7 +340,9 @@ class AwsInvoiceSettings(Document):
         Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")] | None
     ) = None
     externalId: Annotated[str, Field(min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]+$")] | None = Field(
-        default=None, description="Defaults to the account id."
+        default=None,
+        description="The account id, always: the role's trust policy names it (a value of the account's own "
+        "choosing could name another account's role).",
     )
 
 
@@ -388,6 +390,16 @@ class LineItemOut(ResponseDocument):
     description: str | None = None
 
 
+class Forecast(ResponseDocument):
+    monthlyRunRate: MoneyText | None = Field(
+        description="Average net debits per service month over the last three whole months in effect (null before one)."
+    )
+    projectedDepletionMonth: str | None = Field(
+        description="When the balance is projected to run out; null if it lasts."
+    )
+    projectedInvoicedAtExpiration: MoneyText | None
+
+
 class PurchaseOrderOut(ResponseDocument):
     poId: str
     status: PoStatus
@@ -407,6 +419,7 @@ class PurchaseOrderOut(ResponseDocument):
     invoicedAmount: MoneyText | None
     balance: MoneyText | None
     billingStatus: BillingStatus | None = Field(default=None, description="Derived; null without balance tracking.")
+    forecast: Forecast | None = Field(default=None, description="Null without balance tracking.")
     createdAt: str
     updatedAt: str
     version: int
@@ -544,6 +557,70 @@ class InvoiceUpload(ResponseDocument):
 class InvoiceUploadPage(ResponseDocument):
     items: list[InvoiceUpload]
     nextToken: str | None
+
+
+class AwsInvoiceRejection(ResponseDocument):
+    supplierInvoiceNumber: str | None = Field(description="The AWS invoice id (InvoiceId).")
+    error: str | list[dict[str, Any]]
+
+
+class AwsInvoiceImport(ResponseDocument):
+    """``POST /aws-invoice-imports``: what the run did for the caller's account."""
+
+    enabled: bool = Field(description="settings.awsInvoices.enabled: nothing is imported while it is false.")
+    complete: bool = Field(description="False when the run stopped for time: the next one goes on from there.")
+    importedThrough: str | None = Field(description="Invoices issued before this instant have all been read.")
+    listed: int = Field(description="Invoice summaries ListInvoiceSummaries returned (a few days are read again).")
+    imported: int = Field(description="New invoices, now PENDING (matched shortly).")
+    duplicates: int = Field(description="Received before, by this import or another channel: not imported again.")
+    skipped: int = Field(description="Documents that are not bills (payment receipts).")
+    invoiceIds: list[str] = Field(description="The invoiceId of each new invoice.")
+    rejected: list[AwsInvoiceRejection] = Field(description="Invoices refused, with why (also in /invoice-uploads).")
+
+
+# --- events for other systems (API.md): the detail of each detail-type ------------------------------
+
+
+class _EventDetail(ResponseDocument):
+    eventId: str = Field(description="The same on a redelivery: consumers drop repeats.")
+    accountId: str
+    at: str = Field(description="When the change was made, ISO-8601 UTC.")
+    actor: ActorOut
+    changes: dict[str, Any] | None = Field(description="What changed ({field: {old, new}}); null when created.")
+
+
+class PurchaseOrderEventDetail(_EventDetail):
+    """Purchase Order Created | Changed | Status Changed | Deleted."""
+
+    poId: str
+    resource: PurchaseOrderOut = Field(description="The PO as GET showed it then (as it was, once deleted).")
+
+
+class InvoiceEventDetail(_EventDetail):
+    """Invoice Received | Matched | Unmatched | Submitted | Approved | Rejected."""
+
+    invoiceId: str
+    resource: InvoiceOut
+
+
+class SentNotice(ResponseDocument):
+    kind: Literal["PO_EXPIRING", "PO_EXPIRED", "BALANCE_ALERT", "BALANCE_FORECAST"]
+    threshold: int | None
+    poId: str
+    to: list[str]
+    subject: str
+    sentAt: str
+
+
+class NotificationEventDetail(ResponseDocument):
+    """Notification Sent."""
+
+    eventId: str
+    accountId: str
+    at: str
+    actor: ActorOut
+    poId: str
+    resource: SentNotice
 
 
 class ErrorBody(ResponseDocument):

@@ -29,7 +29,7 @@ DAY = timedelta(days=1)
 class Notice:
     account_id: str
     po_id: str
-    kind: str  # PO_EXPIRING | PO_EXPIRED | BALANCE_ALERT
+    kind: str  # PO_EXPIRING | PO_EXPIRED | BALANCE_ALERT | BALANCE_FORECAST
     threshold: int | None  # days before the end (PO_EXPIRING) or percent invoiced (BALANCE_ALERT)
     expiration_month: str | None  # the month an expiry notice is about; a new month may notify again
     due_at: str
@@ -111,6 +111,12 @@ _WORDING = {
         lead="Purchase order {po} expired at the end of {month}; new invoices no longer match to it.",
         action="Extend its expiration month (edit the PO) to make it active again, or create a new PO.",
     ),
+    "BALANCE_FORECAST": _Wording(
+        subject="Purchase order {po} is forecast to run out in {depletion}",
+        lead="At the rate it has been invoiced, purchase order {po} is forecast to run out of balance in {depletion},"
+        " before it expires at the end of {month}.",
+        action="Raise the PO's amounts (edit its line items) or plan a new PO before the balance runs out.",
+    ),
     "BALANCE_ALERT": _Wording(
         subject="Purchase order {po} has reached {percent}% of its amount",
         lead="Invoices matched to purchase order {po} have reached {percent}% of its total amount.",
@@ -127,7 +133,10 @@ def _notice(po: dict[str, Any], account_id: str, kind: str, threshold: int | Non
     left = max(1, -(-(end_of(po["expirationMonth"]) - now) // DAY))  # whole days, rounded up
     values = {"po": po["poId"], "month": po["expirationMonth"], "left": left, "days": "day" if left == 1 else "days"}
     wording = _WORDING[kind]
-    subject, lead = (text.format(**values, percent=threshold) for text in (wording.subject, wording.lead))
+    depletion = (po.get("forecast") or {}).get("projectedDepletionMonth")
+    subject, lead = (
+        text.format(**values, percent=threshold, depletion=depletion) for text in (wording.subject, wording.lead)
+    )
     figures = _figures(po)
     text = "\n".join([lead, "", *(f"{name}: {value}" for name, value in figures), "", wording.action, ""])
     rows = "".join(f"<tr><th align='left'>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in figures)
@@ -145,3 +154,9 @@ def expired_notice(po: dict[str, Any], account_id: str, now: datetime) -> Notice
 
 def balance_alert(po: dict[str, Any], account_id: str, percent: int, now: datetime) -> Notice | None:
     return _notice(po, account_id, "BALANCE_ALERT", percent, now)
+
+
+def forecast_notice(po: dict[str, Any], account_id: str, now: datetime) -> Notice | None:
+    """``BALANCE_FORECAST``: once per PO and expiration month (its key), for a PO whose ``forecast``
+    runs out before its expiration month."""
+    return _notice(po, account_id, "BALANCE_FORECAST", None, now)

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict
 from pom.core import errors
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount
-from pom.core.months import add_months, month_count, month_index, month_is_over
+from pom.core.months import add_months, month_count, month_index, month_is_over, month_of, utc_now
 from pom.domain import po_status
 from pom.domain.audit import AuditEvent
+from pom.domain.forecast import forecast
 from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
 Loc = tuple[str | int, ...]
@@ -100,6 +101,9 @@ class PurchaseOrder(BaseModel):
     description: str | None = None
     tags: list[dict[str, str]] = []
     lineItems: list[LineItem]
+    # Net debits per service month, written with each balance movement: the forecast's run rate.
+    # None on POs stored before it was kept (their next movement starts it).
+    monthlyInvoiced: dict[str, Decimal] | None = None
     createdAt: str
     updatedAt: str
     version: int = 1
@@ -223,6 +227,7 @@ def new_purchase_order(
     po = PurchaseOrder(
         accountId=account_id,
         poId=data.poId,
+        monthlyInvoiced={},
         paymentTerms=settings.paymentTerms,
         createdAt=stamp,
         updatedAt=stamp,
@@ -431,8 +436,9 @@ def editable_view(po: PurchaseOrder, line_items: list[dict[str, Any]] | None = N
     }
 
 
-def purchase_order_view(po: PurchaseOrder) -> dict[str, Any]:
-    """The PO as the API returns it, with line items, balances and per-month periods."""
+def purchase_order_view(po: PurchaseOrder, now: datetime | None = None) -> dict[str, Any]:
+    """The PO as the API returns it, with line items, balances, periods and its forecast as of ``now``
+    (the current time if not given)."""
     line_items = [line_item_view(po, item) for item in po.lineItems]
     totals = [item.total() for item in po.lineItems]
     tracked = po.balanceTracking and all(total is not None for total in totals)
@@ -447,6 +453,15 @@ def purchase_order_view(po: PurchaseOrder) -> dict[str, Any]:
         "invoicedAmount": _money(po, invoiced),
         "balance": _money(po, total - invoiced if total is not None and invoiced is not None else None),
         "billingStatus": billing_status(total, invoiced),
+        "forecast": forecast(
+            po.monthlyInvoiced or {},
+            total=total,
+            invoiced=invoiced,
+            effective=po.effectiveMonth,
+            expiration=po.expirationMonth,
+            current_month=month_of(now or utc_now()),
+            currency=po.currency,
+        ),
         "createdAt": display_timestamp(po.createdAt),
         "updatedAt": display_timestamp(po.updatedAt),
         "version": po.version,

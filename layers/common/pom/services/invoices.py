@@ -27,6 +27,7 @@ from pom.core.months import utc_now
 from pom.domain import invoice_documents as documents_in
 from pom.domain import invoices, ledger
 from pom.domain.audit import Actor, AuditEvent, system_actor
+from pom.domain.invoice_documents import ReceivedDocument
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import (
@@ -57,7 +58,7 @@ MAX_S3_DOCUMENT_BYTES = 20 * 2**20  # larger objects are REJECTED unread
 
 class Received(NamedTuple):
     document: InvoiceDocument
-    source_format: str  # JSON | UBL | CII | FACTURX
+    source_format: str  # JSON | UBL | CII | FACTURX | AWS
 
 
 class InvoiceWrite(NamedTuple):
@@ -104,24 +105,60 @@ class InvoiceService:
             document = documents_in.json_document(body)
             invoices.validate_document(document, account_id)
             return Received(document, "JSON")
-        read = documents_in.read_einvoice(body, kind)
+        return self._resolved(account_id, documents_in.read_einvoice(body, kind))
+
+    def _resolved(
+        self, account_id: str, read: ReceivedDocument, invoice_type: str | None = None,
+        rename: Callable[[FieldError], FieldError] = documents_in.by_business_term,
+    ) -> Received:  # fmt: skip
+        """A standard document's upload document, with what the service resolves: its id (derived), its
+        type (``invoice_type``, else the settings' for its entity) and the invoice a credit memo
+        corrects; errors name the document's own terms (``rename``)."""
         fields = read.fields
         entity, document_type = fields["billingEntity"], fields["documentType"]
-        einvoicing = self.settings.get(account_id).settings.einvoicing
+        if invoice_type is None:
+            einvoicing = self.settings.get(account_id).settings.einvoicing
+            invoice_type = einvoicing.invoiceTypeByEntity.get(normalize_entity(entity), einvoicing.defaultInvoiceType)
         original = None
         if document_type == "CREDIT_MEMO" and read.preceding_number is not None:
             original = self._invoice_id_of(account_id, entity, read.preceding_number)
         document = documents_in.einvoice_document(
             read,
             invoices.derived_invoice_id(entity, document_type, fields["supplierInvoiceNumber"]),
-            einvoicing.invoiceTypeByEntity.get(normalize_entity(entity), einvoicing.defaultInvoiceType),
+            invoice_type,
             original,
+            rename,
         )
         try:
             invoices.validate_document(document, account_id, original_required=False)
         except ValidationFailed as failed:
-            raise ValidationFailed([documents_in.by_business_term(error) for error in failed.errors]) from None
+            raise ValidationFailed([rename(error) for error in failed.errors]) from None
         return Received(document, read.source_format)
+
+    def receive_document(
+        self, account_id: str, read: ReceivedDocument, original: Callable[[], bytes], *,
+        invoice_type: str | None = None, rename: Callable[[FieldError], FieldError] = documents_in.by_business_term,
+    ) -> tuple[Invoice, str]:  # fmt: skip
+        """A document another channel read (the AWS import), received by the service (``system``) as an
+        upload is: (the new invoice, ``ACCEPTED``) or (the one it duplicates, ``DUPLICATE``); Conflict
+        when its supplier number is taken with other figures. ``original()`` gives the bytes to keep,
+        and is called only for a new invoice: a document received before is told by its supplier
+        number (one read, or two when found) without fetching it again."""
+        received = self._resolved(account_id, read, invoice_type, rename)
+        document = received.document
+        number = document.supplierInvoiceNumber or document.invoiceId
+        holder = self.invoices.by_supplier_number(
+            account_id, invoices.supplier_identity(document.billingEntity, document.documentType, number)
+        )
+        if holder is None:
+            return self._store_and_create(account_id, received, original(), system_actor(account_id))
+        digest = invoices.content_hash(document)
+        again = invoices.new_invoice(
+            account_id, document, self.clock(), holder.documentKey, digest, source_format=received.source_format
+        )
+        if not invoices.same_invoice(holder, again):
+            raise Conflict(invoices.collision(holder, again))
+        return holder, "DUPLICATE"
 
     def _invoice_id_of(self, account_id: str, entity: str, supplier_number: str) -> str:
         """The id of the invoice a credit note corrects (BT-25): the account's invoice with that number
@@ -353,8 +390,9 @@ class InvoiceService:
         percents = versioned.settings.notifications.balanceAlertPercents
         if same_po:
             change = po_movement(
-                po, undo + moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents
-            )
+                po, undo + moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents,
+                forecast_alerts=versioned.settings.notifications.forecastAlerts,
+            )  # fmt: skip
             unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
             return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])], woken)
         changes = []
@@ -363,7 +401,15 @@ class InvoiceService:
                 po_movement(old_po, undo, after, action="INVOICE_UNMATCHED", reason="REMATCH", alert_percents=[])
             )
         changes.append(
-            po_movement(po, moves, after, action="INVOICE_MATCHED", reason="REMATCH", alert_percents=percents)
+            po_movement(
+                po,
+                moves,
+                after,
+                action="INVOICE_MATCHED",
+                reason="REMATCH",
+                alert_percents=percents,
+                forecast_alerts=versioned.settings.notifications.forecastAlerts,
+            )
         )
         return InvoiceWrite(after, changes, woken)
 

@@ -89,8 +89,9 @@ class MatcherService:
                 movements = ledger.debits_of(after, decision.po)
                 alerts = settings.notifications.balanceAlertPercents
                 change = po_movement(
-                    decision.po, movements, after, action="INVOICE_MATCHED", reason="MATCHED", alert_percents=alerts
-                )
+                    decision.po, movements, after, action="INVOICE_MATCHED", reason="MATCHED", alert_percents=alerts,
+                    forecast_alerts=settings.notifications.forecastAlerts,
+                )  # fmt: skip
                 changes = [change]
                 after = numbered(after, changes)
             else:

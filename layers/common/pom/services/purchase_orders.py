@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pom.core.errors import Conflict, NotFound
 from pom.core.months import iso_timestamp, utc_now
+from pom.domain import aws_invoices
 from pom.domain import purchase_orders as domain
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
@@ -159,6 +160,7 @@ class PurchaseOrderService:
 
     def put_settings(self, account_id: str, settings: AccountSettings) -> AccountSettings:
         domain.check_settings(settings)
+        aws_invoices.check_settings(settings, account_id)
         saved = self.settings.put(account_id, settings, iso_timestamp(self.clock()))
         self._known_settings.put(account_id, saved)
         return saved.settings

@@ -14,7 +14,7 @@ from typing import Any
 
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice, supplier_identity
-from pom.domain.ledger import PurchaseOrderMovement
+from pom.domain.ledger import PurchaseOrderMovement, monthly_sums
 from pom.store import keys
 from pom.store.audit import audit_writes, trail_page
 from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
@@ -23,10 +23,12 @@ from pom.store.ports import InvoiceChanged, Page, PurchaseOrderChanged, StaleWri
 from pom.store.purchase_orders import po_from
 
 
-def _invoice_item(invoice: Invoice) -> dict[str, Any]:
+def _invoice_item(invoice: Invoice, actor: Actor | None = None) -> dict[str, Any]:
+    """The invoice's item; ``changedBy``, who wrote it last, is what its event names as the actor."""
     created = f"{invoice.createdAt}#{invoice.invoiceId}"
     document: dict[str, Any] = {
         **invoice.model_dump(mode="python"),
+        "changedBy": actor.audit() if actor is not None else invoice.receivedBy,
         "PK": keys.account_pk(invoice.accountId),
         "SK": f"INV#{invoice.invoiceId}",
         "entity": "INVOICE",
@@ -61,13 +63,15 @@ def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
     return Invoice.model_validate(from_item(item)) if item else None
 
 
-def _balance_update(change: PurchaseOrderMovement) -> Write:
+def _balance_update(change: PurchaseOrderMovement, actor: Actor) -> Write:
     """One UpdateItem moving the line items' invoiced amounts (and periods), conditioned on the
     PO's rev as read; ``updatedAt`` and ``version`` stay (a balance movement is not a user's change)."""
     po = change.po
-    names = {"#li": "lineItems", "#inv": "invoiced", "#count": "matchCount", "#rev": "rev"}
-    values: dict[str, Any] = {":rev": {"N": str(po.rev)}, ":one": {"N": "1"}, ":zero": {"N": "0"}}
-    sets = ["#rev = #rev + :one"]
+    names = {"#li": "lineItems", "#inv": "invoiced", "#count": "matchCount", "#rev": "rev", "#by": "changedBy"}
+    values: dict[str, Any] = {
+        ":rev": {"N": str(po.rev)}, ":one": {"N": "1"}, ":zero": {"N": "0"}, ":by": to_item({"a": actor.audit()})["a"],
+    }  # fmt: skip
+    sets = ["#rev = #rev + :one", "#by = :by"]
     totals: dict[int, tuple[Any, int]] = {}
     periods: dict[tuple[int, str], Any] = {}
     positions = {item.lineItemId: index for index, item in enumerate(po.lineItems)}
@@ -82,6 +86,7 @@ def _balance_update(change: PurchaseOrderMovement) -> Write:
         values[f":c{index}"] = {"N": str(matches)}
         sets.append(f"#li[{index}].#inv = #li[{index}].#inv + :a{index}")
         sets.append(f"#li[{index}].#count = #li[{index}].#count + :c{index}")
+    sets += _monthly_sums_update(change, names, values)
     for number, ((index, month), amount) in enumerate(sorted(periods.items())):
         names["#periods"] = "periodInvoiced"
         names[f"#m{number}"] = month
@@ -101,6 +106,27 @@ def _balance_update(change: PurchaseOrderMovement) -> Write:
         },
         tag=("po", po.poId),
     )
+
+
+def _monthly_sums_update(change: PurchaseOrderMovement, names: dict[str, str], values: dict[str, Any]) -> list[str]:
+    """The update of the PO's net debits per service month: each month's sum moved in place, or the
+    whole map written on a PO stored before it was kept (the rev condition rules out a race)."""
+    moved: dict[str, Any] = {}
+    for movement in change.movements:
+        if movement.service_month and movement.amount:
+            moved[movement.service_month] = moved.get(movement.service_month, 0) + movement.amount
+    if not moved:
+        return []
+    names["#monthly"] = "monthlyInvoiced"
+    if change.po.monthlyInvoiced is None:
+        values[":monthly"] = to_item({"m": monthly_sums(change.po, list(change.movements))})["m"]
+        return ["#monthly = :monthly"]
+    sets = []
+    for number, (month, amount) in enumerate(sorted(moved.items())):
+        names[f"#sm{number}"] = month
+        values[f":sm{number}"] = {"N": str(amount)}
+        sets.append(f"#monthly.#sm{number} = if_not_exists(#monthly.#sm{number}, :zero) + :sm{number}")
+    return sets
 
 
 def _ledger_write(invoice: Invoice, change: PurchaseOrderMovement) -> Write:
@@ -189,7 +215,7 @@ class DynamoInvoiceStore:
             Write(
                 {
                     "Put": {
-                        "Item": _invoice_item(record),
+                        "Item": _invoice_item(record, actor),
                         "ConditionExpression": "#version = :version",
                         "ExpressionAttributeNames": {"#version": "version"},
                         "ExpressionAttributeValues": {":version": {"N": str(version)}},
@@ -200,7 +226,7 @@ class DynamoInvoiceStore:
             )
             for record, version in ((invoice, expected_version), *also)
         ]
-        writes += [_balance_update(change) for change in changes]
+        writes += [_balance_update(change, actor) for change in changes]
         for change in changes:
             writes += audit_writes(
                 keys.history_pk(change.po.accountId, change.po.poId), actor, invoice.updatedAt, change.events

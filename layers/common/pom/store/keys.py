@@ -19,6 +19,9 @@
 - notice (e-mail, at most one per key): PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>``,
   ``NOTICE#PO_EXPIRING#<expirationMonth>#<days>#<poId>`` or ``NOTICE#PO_EXPIRED#<expirationMonth>#<poId>``;
   it keeps the message rendered when it fell due, and ``sentAt`` once SES accepted it.
+- AWS invoice import (one per account that ever enabled it): PK ``ACCT#<acct>``, SK ``AWSINVOICES``, holding
+  ``importedThrough`` (how far the import got); while ``settings.awsInvoices.enabled``, also GSI1 ``AWSINVOICES`` /
+  ``<acct>``: the accounts a daily run imports for, one Query (never a Scan).
 - schedule (GSI4, keys only, sparse): ``SCHEDULE#<shard of acct>`` / ``<when>#<acct>#<SK>`` on what the
   scheduled job must look at from ``when`` on: each ACTIVE or SUSPENDED PO (its next expiry check),
   each notice not yet sent (the outbox), and the settings after a change of ``expiryNoticeDays``.
@@ -102,6 +105,13 @@ def settings_key(account_id: str) -> Key:
 
 def invoice_key(account_id: str, invoice_id: str) -> Key:
     return key(account_pk(account_id), f"INV#{invoice_id}")
+
+
+AWS_IMPORTS_PARTITION = "AWSINVOICES"  # GSI1: the accounts whose AWS invoices are imported
+
+
+def aws_import_key(account_id: str) -> Key:
+    return key(account_pk(account_id), "AWSINVOICES")
 
 
 def supplier_number_key(account_id: str, identity: str) -> Key:

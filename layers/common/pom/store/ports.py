@@ -203,6 +203,20 @@ class UploadStore(Protocol):
     def list(self, account_id: str, status: str | None, limit: int, token: str | None) -> Page: ...
 
 
+class AwsImportStore(Protocol):
+    """The AWS invoice import: the accounts with ``settings.awsInvoices.enabled`` (kept by the settings
+    store as settings are saved) and how far each account's import got."""
+
+    def accounts(self) -> list[str]:
+        """Every account in the import's index (its settings decide whether it still imports)."""
+
+    def imported_through(self, account_id: str) -> str | None:
+        """Invoices issued before this instant (ISO-8601 UTC) have all been read; None: never imported."""
+
+    def advance(self, account_id: str, through: str) -> None:
+        """Moves it forward to ``through``; never back."""
+
+
 @dataclass(frozen=True)
 class Stores:
     """Every store of one table (or of one fake): what a function wires its services from."""
@@ -213,3 +227,4 @@ class Stores:
     schedule: ScheduleStore
     outbox: OutboxStore
     uploads: UploadStore
+    aws_imports: AwsImportStore

@@ -28,9 +28,11 @@ from pom.store.ports import AlreadyExists, Page, SettingsChanged, StaleWrite, Ve
 from pom.store.settings import versioned_settings
 
 
-def po_item(po: PurchaseOrder) -> dict[str, Any]:
+def po_item(po: PurchaseOrder, actor: Actor | None = None) -> dict[str, Any]:
+    """The PO's item; ``changedBy``, who wrote it last, is what its event names as the actor."""
     document = {
         **po.model_dump(mode="python"),
+        "changedBy": None if actor is None else actor.audit(),
         "PK": keys.account_pk(po.accountId),
         "SK": f"PO#{po.poId}",
         "entity": "PO",
@@ -143,7 +145,7 @@ class DynamoPurchaseOrderStore:
             settings_check["ExpressionAttributeValues"] = {":version": {"N": str(settings_version)}}
         settings_check["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         writes = [
-            Write({"Put": {"Item": po_item(po), "ConditionExpression": "attribute_not_exists(PK)"}}, tag="po"),
+            Write({"Put": {"Item": po_item(po, actor), "ConditionExpression": "attribute_not_exists(PK)"}}, tag="po"),
             Write({"ConditionCheck": settings_check}, tag="settings"),
             *audit_writes(keys.history_pk(po.accountId, po.poId), actor, po.updatedAt, events),
             *pointer_writes(None, po),
@@ -168,7 +170,7 @@ class DynamoPurchaseOrderStore:
                 *audit_writes(keys.history_pk(po.accountId, po.poId), actor, po.updatedAt, [event]),
                 *pointer_writes(None, po),
             ]
-            items += [po_item(po), *(write.action["Put"]["Item"] for write in writes)]
+            items += [po_item(po, actor), *(write.action["Put"]["Item"] for write in writes)]
             items += [to_item({"PK": pk, "SK": sk, "entity": "TAG", "poId": po.poId}) for pk, sk in _tag_pointers(po)]
         self.table.batch_put(items)
 
@@ -179,7 +181,7 @@ class DynamoPurchaseOrderStore:
         """Replaces the PO if nobody wrote it since ``before`` was read, with its audit entries, pointers
         and the notices the change makes due."""
         writes = [
-            Write({"Put": {"Item": po_item(po), **_rev_condition(before)}}),
+            Write({"Put": {"Item": po_item(po, actor), **_rev_condition(before)}}),
             *audit_writes(keys.history_pk(po.accountId, po.poId), actor, at, events),
             *(notice_due(notice) for notice in notices),
             *pointer_writes(before, po),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pom.store.aws_imports import DynamoAwsImportStore
 from pom.store.dynamo import Table
 from pom.store.invoices import DynamoInvoiceStore
 from pom.store.outbox import DynamoOutboxStore
@@ -23,4 +24,5 @@ def dynamo_stores(table_name: str, client: Any = None) -> Stores:
         schedule=DynamoScheduleStore(table),
         outbox=DynamoOutboxStore(table),
         uploads=DynamoUploadStore(table),
+        aws_imports=DynamoAwsImportStore(table),
     )

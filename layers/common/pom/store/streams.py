@@ -1,0 +1,26 @@
+"""The table's stream records as the domain reads them (DynamoDB's typed images decoded)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pom.core.months import iso_timestamp
+from pom.domain.events import StreamChange
+from pom.store.dynamo import from_item
+
+
+def stream_change(record: dict[str, Any]) -> StreamChange:
+    """A Lambda DynamoDB-stream record (``ApproximateCreationDateTime`` in epoch seconds, as Lambda
+    delivers it)."""
+    stream = record["dynamodb"]
+    created = stream.get("ApproximateCreationDateTime")
+    moment = datetime.fromtimestamp(float(Decimal(str(created))), UTC) if created is not None else datetime.now(UTC)
+    return StreamChange(
+        event_name=record["eventName"],
+        sequence=stream["SequenceNumber"],
+        at=iso_timestamp(moment),
+        old=from_item(stream["OldImage"]) if "OldImage" in stream else None,
+        new=from_item(stream["NewImage"]) if "NewImage" in stream else None,
+    )
