@@ -271,10 +271,7 @@ def function_environment(
         **(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})),
         **(resource(logical_id)["Properties"].get("Environment", {}).get("Variables", {})),
     }
-    # Local mode has no user pool: every app client of the template stands for the one its tokens
-    # are issued to, so the API's TRUSTED_CLIENT_IDS names it.
-    stand_ins = dict.fromkeys(resources_of_type("AWS::Cognito::UserPoolClient"), LOCAL_APP_CLIENT_ID)
-    resolved = resolve(variables, {**stand_ins, **references}, parameter_values(parameters))
+    resolved = resolve(variables, references, parameter_values(parameters))
     return {name: str(value) for name, value in resolved.items()}
 
 

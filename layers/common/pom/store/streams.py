@@ -16,7 +16,8 @@ def stream_change(record: dict[str, Any]) -> StreamChange:
     delivers it)."""
     stream = record["dynamodb"]
     created = stream.get("ApproximateCreationDateTime")
-    moment = datetime.fromtimestamp(float(Decimal(str(created))), UTC) if created is not None else datetime.now(UTC)
+    # Whole seconds, as every timestamp of the API is written.
+    moment = datetime.fromtimestamp(int(Decimal(str(created))), UTC) if created is not None else datetime.now(UTC)
     return StreamChange(
         event_name=record["eventName"],
         sequence=stream["SequenceNumber"],
