@@ -115,6 +115,24 @@ export function useFlash() {
   return useContext(FlashContext);
 }
 
+/**
+ * Reads one resource for a page: ``found`` gets it; a 404 makes it ``missing`` (deleted, or never
+ * there); any other error is the page's ``problem``, in words.
+ */
+export function readResource(request, { found, missing, problem }) {
+  problem(null);
+  return request.then(
+    (value) => {
+      found(value);
+      missing(false);
+    },
+    (error) => {
+      if (error instanceof ApiError && error.status === 404) missing(true);
+      else problem(describeError(error));
+    },
+  );
+}
+
 /** The words for an API error, for a flash or an alert. */
 export function describeError(error) {
   if (!(error instanceof ApiError)) return { header: "Something went wrong", content: error?.message ?? String(error) };

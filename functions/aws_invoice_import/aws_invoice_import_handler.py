@@ -11,7 +11,6 @@ and, after that, keeps it in ``AwsInvoiceImportFailureQueue``; a retry imports n
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pom.adapters.aws_invoicing import AwsInvoicing
 from pom.adapters.documents import DocumentStore
 from pom.core.config import AwsInvoiceImportConfig, read_config
+from pom.core.months import scheduled_moment
 from pom.core.observability import logger, metrics
 from pom.services.aws_invoices import AwsInvoiceImport
 from pom.services.invoices import InvoiceService
@@ -40,19 +40,14 @@ class ImportFailed(RuntimeError):
     """Some account's import failed for a reason other than its role refusing (see the log)."""
 
 
-def scheduled_time(event: EventBridgeEvent) -> datetime:
-    moment = datetime.fromisoformat(event.time)
-    if moment.tzinfo is None:
-        raise ValueError(f"the scheduled event's time has no time zone: {event.time!r}")
-    return moment
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     reserve = min(RESERVE_SECONDS, context.get_remaining_time_in_millis() / 3000)
-    run = importer.run(scheduled_time(event), lambda: context.get_remaining_time_in_millis() / 1000 - reserve).as_dict()
+    run = importer.run(
+        scheduled_moment(event.time), lambda: context.get_remaining_time_in_millis() / 1000 - reserve
+    ).as_dict()
     logger.info("AWS invoice import done", extra={"summary": run})
     metrics.add_metric(name="AwsInvoicesImported", unit=MetricUnit.Count, value=run["imported"])
     metrics.add_metric(name="AwsInvoicesRejected", unit=MetricUnit.Count, value=run["rejected"])

@@ -7,7 +7,6 @@ repeat, so Lambda's retries of a failed run and a late run are both harmless.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.core.config import SchedulerConfig, read_config
+from pom.core.months import scheduled_moment
 from pom.core.observability import logger, metrics
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
@@ -27,19 +27,11 @@ job = ExpiryJob(
 )
 
 
-def scheduled_time(event: EventBridgeEvent) -> datetime:
-    """The event's ``time`` as an aware UTC datetime; a malformed event fails the invocation."""
-    moment = datetime.fromisoformat(event.time)
-    if moment.tzinfo is None:
-        raise ValueError(f"the scheduled event's time has no time zone: {event.time!r}")
-    return moment
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    summary = job.run(scheduled_time(event)).as_dict()
+    summary = job.run(scheduled_moment(event.time)).as_dict()
     logger.info("scheduled run done", extra={"summary": summary})
     metrics.add_metric(name="PurchaseOrdersExpired", unit=MetricUnit.Count, value=summary["expired"])
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=summary["mailsSent"])

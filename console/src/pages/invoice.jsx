@@ -19,7 +19,7 @@ import Table from "@cloudscape-design/components/table";
 import Textarea from "@cloudscape-design/components/textarea";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ConfirmModal, GuardedButton, Money, RouteLink, Status, usePageTitle } from "../components/common.jsx";
-import { describeError, invoiceHref, poHref, useFlash, useNotifyError } from "../context.jsx";
+import { describeError, invoiceHref, poHref, readResource, useFlash, useNotifyError } from "../context.jsx";
 import { api, ApiError, listAll } from "../lib/api.js";
 import { describeActor, describeInvoiceEntry } from "../lib/history.js";
 import { balanceEffect, explainMatch, isCreditMemo, matchedLines, notDebited } from "../lib/invoices.js";
@@ -49,17 +49,7 @@ export function InvoicePage({ pathParameters: [invoiceId] }) {
     );
   }, [invoiceId]);
   const load = useCallback(() => {
-    setProblem(null);
-    api.getInvoice(invoiceId).then(
-      (found) => {
-        setInvoice(found);
-        setMissing(false);
-      },
-      (error) => {
-        if (error instanceof ApiError && error.status === 404) setMissing(true);
-        else setProblem(describeError(error));
-      },
-    );
+    readResource(api.getInvoice(invoiceId), { found: setInvoice, missing: setMissing, problem: setProblem });
     loadHistory();
   }, [invoiceId, loadHistory]);
   useEffect(load, [load]);

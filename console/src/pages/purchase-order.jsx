@@ -17,8 +17,8 @@ import Form from "@cloudscape-design/components/form";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { BalanceBar, ConfirmModal, GuardedButton, Money, RouteLink, Status, usePageTitle } from "../components/common.jsx";
 import { apiFieldErrors, LineItemFields, lineItemBody, lineItemErrors, amountLabel } from "../components/forms.jsx";
-import { describeError, invoiceHref, navigate, poHref, releaseGuard, useFlash, useNotifyError } from "../context.jsx";
-import { api, ApiError, listAll } from "../lib/api.js";
+import { invoiceHref, navigate, poHref, readResource, releaseGuard, useFlash, useNotifyError } from "../context.jsx";
+import { api, listAll } from "../lib/api.js";
 import { balanceTimeline, describeActor, describePoEntry } from "../lib/history.js";
 import { balanceEffect, isCreditMemo, matchedLines } from "../lib/invoices.js";
 import { label, LABELS } from "../lib/labels.js";
@@ -43,17 +43,7 @@ export function PurchaseOrderPage({ pathParameters: [poId] }) {
   const [dialog, setDialog] = useState(null); // {kind: "delete" | "close" | "line" | "delete-line", item}
 
   const loadAll = useCallback(() => {
-    setProblem(null);
-    api.getPurchaseOrder(poId).then(
-      (found) => {
-        setPo(found);
-        setMissing(false);
-      },
-      (error) => {
-        if (error instanceof ApiError && error.status === 404) setMissing(true);
-        else setProblem(describeError(error));
-      },
-    );
+    readResource(api.getPurchaseOrder(poId), { found: setPo, missing: setMissing, problem: setProblem });
     setHistory(null);
     listAll((query) => api.purchaseOrderHistory(poId, query), {}, 10).then(
       ({ items }) => setHistory(items),

@@ -52,6 +52,15 @@ def month_is_over(month: str, now: datetime) -> bool:
     return month_index(month_of(now)) > month_index(month)
 
 
+def scheduled_moment(text: str) -> datetime:
+    """A scheduled event's ``time`` as an aware datetime (the moment a run acts as of); a time
+    without a zone is refused, so a malformed event fails the invocation."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"the scheduled event's time has no time zone: {text!r}")
+    return moment
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
