@@ -26,7 +26,7 @@ for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bench.match_cost import RequestCounter  # noqa: E402
+from bench.capacity import CapacityMeter  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
 from pom.domain.models import AccountSettings, PurchaseOrderCreate  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
@@ -52,7 +52,7 @@ def _purchase_order(account_id: str, po_id: str, expiration: str) -> PurchaseOrd
 
 
 def _run(stores: Stores, moment: datetime) -> dict[str, Any]:
-    counter = RequestCounter()
+    counter = CapacityMeter()
     counter.attach(stores.schedule.table.client)  # type: ignore[attr-defined]
     try:
         notifier = Notifier(stores.outbox, SENDER)

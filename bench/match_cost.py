@@ -1,9 +1,16 @@
-"""DynamoDB cost of matching one invoice, with and without ineligible POs in the account.
+"""DynamoDB cost of matching one invoice: requests, items read, read and write units, dollars.
 
-Counts the requests the matcher sends and the items they read (botocore events), for an account
-with one eligible PO plus N POs that cannot take the invoice (half EXPIRED, half from another
-bill-from entity), and again with N POs in other accounts that would take it there, against the
-in-process emulator. Prints a table and the ratio to N = 0.
+Counts what the matcher sends (``bench.capacity``: DynamoDB's size formulas, transactions doubled,
+index writes counted) against the in-process emulator, for
+- an account with one eligible PO plus N POs that cannot take the invoice (half EXPIRED, half from
+  another bill-from entity), and again with N POs in other accounts that would take it there;
+- no PO that takes the invoice and N ACTIVE POs of other entities: the unmatched path reads a few
+  of them (as many as the explanation lists) to tell NO_BILL_FROM_MATCH, never all;
+- one eligible PO of 100 monthly line items over ten years (the contract's largest) against one of
+  a single line item.
+Prints each figure next to the floor (one read, a transaction of three items under 1 KB: 6 write
+units and 1 read unit, $7.75 per million at on-demand list prices) and exits 1 unless a match costs
+at most 1.5x the floor and a match on the 100-line-item PO at most 2x one on the 1-line PO.
 
     python bench/match_cost.py [--ineligible 0 1000 10000]
 """
@@ -14,7 +21,6 @@ import argparse
 import os
 import sys
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,7 @@ for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from bench.capacity import FLOOR_READ_UNITS, FLOOR_WRITE_UNITS, CapacityMeter, floor_dollars_per_million  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
 from pom.domain.invoices import new_invoice  # noqa: E402
 from pom.domain.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate  # noqa: E402
@@ -35,45 +42,38 @@ from pom.store.tables import dynamo_stores  # noqa: E402
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 
 
-@dataclass
-class RequestCounter:
-    operations: list[str] = field(default_factory=list)
-    items_read: int = 0
-
-    def attach(self, client: Any) -> None:
-        client.meta.events.register("before-call.dynamodb", self._before)
-        client.meta.events.register("after-call.dynamodb", self._after)
-
-    def detach(self, client: Any) -> None:
-        client.meta.events.unregister("before-call.dynamodb", self._before)
-        client.meta.events.unregister("after-call.dynamodb", self._after)
-
-    def _before(self, model: Any, **_: Any) -> None:
-        self.operations.append(model.name)
-
-    def _after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name == "BatchGetItem":
-            self.items_read += sum(len(items) for items in parsed.get("Responses", {}).values())
-        else:
-            self.items_read += parsed.get("Count", 1 if parsed.get("Item") else 0)
+FLOOR_RATIO_BAR = 1.5  # a match costs at most 1.5x the floor
+SIZE_RATIO_BAR = 2.0  # on a PO of 100 line items, at most twice what it costs on a PO of one
+ONE_LINE = [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}]
+HUNDRED_MONTHLY = [
+    {"lineItemId": f"{n:03d}", "type": "ALL", "recurrence": "MONTHLY", "amount": "1000.00"} for n in range(100)
+]
 
 
-def _purchase_order(account_id: str, po_id: str, entity: str, status: str = "ACTIVE") -> PurchaseOrder:
+def _purchase_order(
+    account_id: str, po_id: str, entity: str, status: str = "ACTIVE", line_items: list[dict[str, str]] = ONE_LINE
+) -> PurchaseOrder:
     body = PurchaseOrderCreate.model_validate(
-        {"poId": po_id, "billFrom": [entity], "effectiveMonth": "2026-01", "expirationMonth": "2026-12",
-         "lineItems": [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}]}
+        {"poId": po_id, "billFrom": [entity], "effectiveMonth": "2026-01", "expirationMonth": "2035-12",
+         "lineItems": line_items}
     )  # fmt: skip
     po, _ = new_purchase_order(account_id, body, AccountSettings(), NOW)
     return po.model_copy(update={"status": status})
 
 
-def measure(stores: Stores, ineligible: int, *, elsewhere: bool = False) -> dict[str, Any]:
+def measure(
+    stores: Stores, ineligible: int, *, elsewhere: bool = False, line_items: list[dict[str, str]] = ONE_LINE,
+    unmatched: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """Seeds an account of its own and matches one invoice in it; returns the counts. ``elsewhere``:
-    the other POs belong to other accounts (a thousand each) and would suit the invoice there."""
+    the other POs belong to other accounts (a thousand each) and would suit the invoice there;
+    ``unmatched``: no PO takes the invoice, the others are ACTIVE POs of another entity."""
     account_id = f"bench-{uuid.uuid4().hex[:10]}"
-    pos = [_purchase_order(account_id, "ELIGIBLE", "AWS Inc.")]
+    pos = [] if unmatched else [_purchase_order(account_id, "ELIGIBLE", "AWS Inc.", line_items=line_items)]
     for number in range(ineligible):
-        if elsewhere:
+        if unmatched:
+            pos.append(_purchase_order(account_id, f"OTHER-{number}", "Another Seller LLC"))
+        elif elsewhere:
             pos.append(_purchase_order(f"{account_id}-other-{number // 1000}", f"ELIGIBLE-{number}", "AWS Inc."))
         elif number % 2:
             pos.append(_purchase_order(account_id, f"OTHER-{number}", "Another Seller LLC"))
@@ -86,16 +86,19 @@ def measure(stores: Stores, ineligible: int, *, elsewhere: bool = False) -> dict
     )  # fmt: skip
     invoice = new_invoice(account_id, document, NOW, "bench", "bench")
     stores.invoices.create(invoice)
-    counter = RequestCounter()
+    counter = CapacityMeter()
     client = stores.purchase_orders.table.client  # type: ignore[attr-defined]
     counter.attach(client)
     try:
         outcome = MatcherService(stores.purchase_orders, stores.invoices).process(invoice)
     finally:
         counter.detach(client)
-    return {"ineligible": ineligible, "where": "other accounts" if elsewhere else "the account",
-            "outcome": outcome, "requests": len(counter.operations),
-            "operations": counter.operations, "items_read": counter.items_read}  # fmt: skip
+    where = "other accounts" if elsewhere else "another entity" if unmatched else "the account"
+    return {"ineligible": ineligible, "where": where,
+            "line_items": len(line_items), "outcome": outcome, "requests": len(counter.operations),
+            "operations": counter.operations, "items_read": counter.items_read,
+            "read_units": counter.read_units, "write_units": counter.write_units,
+            "index_write_units": counter.index_write_units, "dollars": counter.dollars_per_million}  # fmt: skip
 
 
 def main() -> int:
@@ -113,15 +116,27 @@ def main() -> int:
         stores = dynamo_stores(TABLE_NAME)
         rows = [measure(stores, count) for count in arguments.ineligible]
         rows += [measure(stores, count, elsewhere=True) for count in arguments.ineligible if count]
-    base = rows[0]["items_read"] or 1
-    print(f"{'ineligible POs':>15}  {'in':<15}{'outcome':>9}{'requests':>10}{'items read':>12}{'ratio':>8}  operations")
+        rows += [measure(stores, count, unmatched=True) for count in arguments.ineligible]
+        rows.append(measure(stores, 0, line_items=HUNDRED_MONTHLY))
+    floor = floor_dollars_per_million()
+    print(f"floor: {FLOOR_WRITE_UNITS} write units + {FLOOR_READ_UNITS} read unit = ${floor:.2f} per million matches")
+    print(
+        f"{'ineligible POs':>15}  {'in':<15}{'lines':>6}{'outcome':>10}{'requests':>9}{'items read':>11}"
+        f"{'RRU':>6}{'WRU':>6}{'index WRU':>10}{'$/million':>10}{'x floor':>8}  operations"
+    )
     for row in rows:
-        ratio = row["items_read"] / base
         print(
-            f"{row['ineligible']:>15}  {row['where']:<15}{row['outcome']:>9}{row['requests']:>10}"
-            f"{row['items_read']:>12}{ratio:>8.2f}  {', '.join(row['operations'])}"
+            f"{row['ineligible']:>15}  {row['where']:<15}{row['line_items']:>6}{row['outcome']:>10}{row['requests']:>9}"
+            f"{row['items_read']:>11}{row['read_units']:>6g}{row['write_units']:>6g}{row['index_write_units']:>10g}"
+            f"{row['dollars']:>10.2f}{row['dollars'] / floor:>8.2f}  {', '.join(row['operations'])}"
         )
-    return 0
+    one_line, hundred_lines = rows[0], rows[-1]
+    size_ratio = hundred_lines["dollars"] / one_line["dollars"]
+    print(
+        f"a match costs {one_line['dollars'] / floor:.2f}x the floor (bar {FLOOR_RATIO_BAR}x); on a PO of 100 line "
+        f"items {size_ratio:.2f}x one on a PO of 1 (bar {SIZE_RATIO_BAR}x)"
+    )
+    return 0 if one_line["dollars"] <= FLOOR_RATIO_BAR * floor and size_ratio <= SIZE_RATIO_BAR else 1
 
 
 if __name__ == "__main__":

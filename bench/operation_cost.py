@@ -2,9 +2,11 @@
 
 Each operation runs through the real handler (API, ingest, matcher, scheduler) against the
 in-process emulator, with the requests counted on the handler's own client (botocore events).
-"Least" is what the access pattern cannot do without: a read-modify-write needs one read and one
-write; a match needs the candidate POs (one Query), them and the settings (one read) and one
-atomic write; a list page is one Query.
+"Least" is what the access pattern cannot do without: a PO is two items (it and its balances); a
+read-modify-write needs one read and one write; a match needs the candidate POs (one Query), them,
+their balances and the settings (one read) and one atomic write; a list page is one Query of an
+index (keys only) and one read of the page's items. RRU and WRU are the read and write units
+(``bench.capacity``: item sizes, transactions doubled, index writes counted).
 
     python bench/operation_cost.py [--json]
 """
@@ -31,7 +33,7 @@ for path in (
 
 import boto3  # noqa: E402
 
-from bench.match_cost import RequestCounter  # noqa: E402
+from bench.capacity import CapacityMeter  # noqa: E402
 
 PO = {
     "poId": "BENCH-1", "billFrom": ["AWS Inc."], "effectiveMonth": "2026-01", "expirationMonth": "2026-11",
@@ -44,8 +46,8 @@ INVOICE = {
 }  # fmt: skip
 
 
-def counted(client: Any, action: Callable[[], Any]) -> tuple[Any, RequestCounter]:
-    counter = RequestCounter()
+def counted(client: Any, action: Callable[[], Any]) -> tuple[Any, CapacityMeter]:
+    counter = CapacityMeter()
     counter.attach(client)
     try:
         return action(), counter
@@ -53,7 +55,7 @@ def counted(client: Any, action: Callable[[], Any]) -> tuple[Any, RequestCounter
         counter.detach(client)
 
 
-def row(operation: str, counter: RequestCounter, least: tuple[int, int], *, per: int = 1) -> dict[str, Any]:
+def row(operation: str, counter: CapacityMeter, least: tuple[int, int], *, per: int = 1) -> dict[str, Any]:
     """One line of the table; ``per``: the operation ran that many times (figures are per run)."""
     operations = {name: counter.operations.count(name) for name in dict.fromkeys(counter.operations)}
     return {
@@ -62,6 +64,8 @@ def row(operation: str, counter: RequestCounter, least: tuple[int, int], *, per:
         "least_requests": least[0],
         "items_read": round(counter.items_read / per, 2),
         "least_items": least[1],
+        "read_units": round(counter.read_units / per, 2),
+        "write_units": round((counter.write_units + counter.index_write_units) / per, 2),
         "calls": ", ".join(f"{n} {name}" if n > 1 else name for name, n in operations.items()),
     }
 
@@ -91,21 +95,21 @@ class Api:
 def api_rows(api: Api, client: Any) -> list[dict[str, Any]]:
     rows = [
         row("create PO", counted(client, lambda: api("POST", "/purchase-orders", PO))[1], (1, 0)),
-        row("get PO", counted(client, lambda: api("GET", "/purchase-orders/BENCH-1"))[1], (1, 1)),
+        row("get PO", counted(client, lambda: api("GET", "/purchase-orders/BENCH-1"))[1], (1, 2)),
     ]
     for number in range(2, 12):  # from another seller: not candidates for the invoices below
         api("POST", "/purchase-orders", {**PO, "poId": f"BENCH-{number}", "billFrom": ["Another Seller"]})
     rows.append(
-        row("list POs (page of 10)", counted(client, lambda: api("GET", "/purchase-orders?limit=10"))[1], (1, 10))
+        row("list POs (page of 10)", counted(client, lambda: api("GET", "/purchase-orders?limit=10"))[1], (2, 30))
     )
     for number in range(12, 24):  # tagged: a list by tag reads their pointers, then those POs
         tags = [{"key": "team", "value": "data"}]
         api("POST", "/purchase-orders", {**PO, "poId": f"BENCH-{number}", "billFrom": ["Another Seller"], "tags": tags})
     by_tag = lambda: api("GET", "/purchase-orders?limit=10&tag=team:data")  # noqa: E731
-    rows.append(row("list POs by tag (page of 10)", counted(client, by_tag)[1], (2, 20)))
+    rows.append(row("list POs by tag (page of 10)", counted(client, by_tag)[1], (2, 30)))
     fields = {key: value for key, value in PO.items() if key != "poId"}
     replace = lambda: api("PUT", "/purchase-orders/BENCH-1", {**fields, "description": "x"}, {"If-Match": '"1"'})  # noqa: E731
-    rows.append(row("replace PO", counted(client, replace)[1], (2, 1)))
+    rows.append(row("replace PO", counted(client, replace)[1], (2, 2)))
     rows.append(row("POST /invoices", counted(client, lambda: api("POST", "/invoices", INVOICE))[1], (1, 0)))
     return rows
 
@@ -135,7 +139,7 @@ def match_row(matcher_handler: Any, resources: dict[str, str]) -> dict[str, Any]
 
     sources = EventSources.from_template(resources, {"MatcherFunction": handler_invoker(matcher_handler)})
     _, counter = counted(matcher_handler.stores.invoices.table.client, sources.drain)
-    return row("match one invoice", counter, (3, 2), per=2)
+    return row("match one invoice", counter, (3, 3), per=2)
 
 
 def einvoice_rows(api: Api, client: Any) -> list[dict[str, Any]]:
@@ -193,11 +197,11 @@ def main() -> int:
     if arguments.json:
         print(json.dumps(rows))
         return 0
-    print(f"{'operation':<40}{'requests':>9}{'least':>7}{'items read':>12}{'least':>7}  calls")
+    print(f"{'operation':<40}{'requests':>9}{'least':>7}{'items read':>12}{'least':>7}{'RRU':>7}{'WRU':>7}  calls")
     for line in rows:
         print(
             f"{line['operation']:<40}{line['requests']:>9g}{line['least_requests']:>7}{line['items_read']:>12g}"
-            f"{line['least_items']:>7}  {line['calls']}"
+            f"{line['least_items']:>7}{line['read_units']:>7g}{line['write_units']:>7g}  {line['calls']}"
         )
     return 0
 

@@ -5,7 +5,10 @@ invoice, then for each concurrency (1 and 8 uploaders by default) POSTs N invoic
 ``/invoices`` and times from the first upload until every one is MATCHED (``POST /_local/drain``,
 then counted through ``GET /invoices?matchStatus=MATCHED``). Each concurrency gets an account of
 its own. The baseline is boto3 PutItem of small items into the runner's table (a throwaway key
-prefix) with as many threads. Prints a markdown table and the ratio of the two rates.
+prefix) with as many threads. Prints a markdown table, the ratio of the two rates and the runner's
+CPU time per invoice (the runner process's user + system time over the invoices' run, from
+``/proc``, divided by the invoices: what the API, the pollers, the functions and the emulator cost
+together). Exits 1 when a ratio is over ``RATIO_BAR`` or the CPU per invoice over ``CPU_BAR_MS``.
 
 The runner invokes each function one event at a time, as one Lambda execution environment
 would: concurrent uploaders queue at the API function, where AWS would start more environments.
@@ -39,6 +42,14 @@ from tests.e2e.client import TIMEOUT, Client, drain, invoice_document, line_item
 from tests.e2e.conftest import Runner, start_runner  # noqa: E402
 
 SUBTOTAL = Decimal("10.00")
+RATIO_BAR = 6.0  # bare PutItem/s over invoices/s
+CPU_BAR_MS = 40.0  # the runner's CPU time per invoice
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> float:
@@ -62,8 +73,9 @@ def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> f
     return time.perf_counter() - started
 
 
-def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float]:
-    """(seconds until every upload was answered, seconds until every invoice was MATCHED)."""
+def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float, float]:
+    """(seconds until every upload was answered, seconds until every invoice was MATCHED, the
+    runner's CPU seconds meanwhile)."""
     client = Client(runner)
     client.create_po("BENCH", [line_item("1", "ALL", str(SUBTOTAL * count * 10))])
     run_id = uuid.uuid4().hex[:8]
@@ -75,14 +87,14 @@ def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[
             raise RuntimeError(f"upload {number}: {reply.status_code} {reply.text}")
 
     sessions = [requests.Session() for _ in range(uploaders)]
-    started = time.perf_counter()
+    cpu_before, started = cpu_seconds(runner.process.pid), time.perf_counter()
     uploaded = _timed(upload, sessions, count)
     drain(client.base_url)
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(runner.process.pid) - cpu_before
     matched = len(client.invoices(matchStatus="MATCHED", limit="100"))
-    elapsed = time.perf_counter() - started
     if matched != count or client.po("BENCH")["invoicedAmount"] != f"{SUBTOTAL * count:.2f}":
         raise RuntimeError(f"{matched} of {count} invoices matched, PO {client.po('BENCH')}")
-    return uploaded, elapsed
+    return uploaded, elapsed, cpu
 
 
 def bare_put_items(endpoint: str, threads: int, count: int) -> float:
@@ -110,20 +122,30 @@ def main() -> int:
             endpoint = requests.get(f"{runner.base_url}/_local/info", timeout=TIMEOUT).json()["awsEndpoint"]
             rows = []
             for workers in arguments.concurrency:
-                uploaded, matched = invoices_until_matched(runner, workers, arguments.invoices)
+                uploaded, matched, cpu = invoices_until_matched(runner, workers, arguments.invoices)
                 puts = bare_put_items(endpoint, workers, arguments.puts)
-                rows.append((workers, uploaded, matched, arguments.puts / puts))
+                rows.append((workers, uploaded, matched, arguments.puts / puts, cpu))
         finally:
             runner.stop()
     count = arguments.invoices
     print(f"{count} invoices per row, each uploaded with POST /invoices and matched to one PO line item.\n")
-    print("| concurrency | uploads answered (s) | all MATCHED (s) | invoices/s | bare PutItem/s | ratio |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    for workers, uploaded, matched, put_rate in rows:
-        rate = count / matched
-        print(f"| {workers} | {uploaded:.2f} | {matched:.2f} | {rate:.1f} | {put_rate:.0f} | {put_rate / rate:.1f} |")
+    columns = ["concurrency", "uploads answered (s)", "all MATCHED (s)", "invoices/s", "bare PutItem/s", "ratio"]
+    print(f"| {' | '.join(columns)} | runner CPU per invoice (ms) |")
+    print("| ---: " * (len(columns) + 1) + "|")
+    failed = []
+    for workers, uploaded, matched, put_rate, cpu in rows:
+        rate, cpu_ms = count / matched, cpu / count * 1000
+        ratio = put_rate / rate
+        figures = f"{uploaded:.2f} | {matched:.2f} | {rate:.1f} | {put_rate:.0f} | {ratio:.1f} | {cpu_ms:.1f}"
+        print(f"| {workers} | {figures} |")
+        if ratio > RATIO_BAR:
+            failed.append(f"ratio {ratio:.1f} > {RATIO_BAR:g} at concurrency {workers}")
+        if cpu_ms > CPU_BAR_MS:
+            failed.append(f"runner CPU {cpu_ms:.1f} ms > {CPU_BAR_MS:g} ms per invoice at concurrency {workers}")
     print("\nratio: bare PutItem/s over invoices/s, the time of one invoice end to end counted in bare writes.")
-    return 0
+    for failure in failed:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
 
-from local_runner import aws_invoicing, event_bus, moto_speedups, outbox, s3_notifications
+from local_runner import aws_invoicing, aws_limits, event_bus, in_process, moto_speedups, outbox, s3_notifications
 from local_runner.template import (
     bucket_notification_configuration,
     create_table_arguments,
@@ -25,6 +26,7 @@ outbox.install()
 event_bus.install()
 s3_notifications.install()
 aws_invoicing.install()  # moto has no Invoicing API: served on its endpoint
+aws_limits.install()  # after moto_speedups: refuses what AWS refuses (limits moto does not check)
 
 REGION = "us-east-1"
 TABLE_NAME = "purchase-orders-local"
@@ -105,4 +107,5 @@ def start_emulator() -> Emulator:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     os.environ.update({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
+    in_process.serve(endpoint, DomainDispatcherApplication(create_backend_app))  # this process's own clients
     return Emulator(server, endpoint, create_resources({"endpoint_url": endpoint}))

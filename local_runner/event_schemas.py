@@ -14,7 +14,7 @@ SCHEMAS_DIR = ROOT / "events" / "schemas"
 def detail_schemas() -> dict[str, dict[str, Any]]:
     """{file name: the JSON schema of the detail of that detail-type}."""
     from pom.domain.events import DETAIL_TYPES  # noqa: PLC0415 - the layer is on the path only when run
-    from pom.domain.models import InvoiceEventDetail, NotificationEventDetail, PurchaseOrderEventDetail  # noqa: PLC0415
+    from pom.domain.responses import InvoiceEventDetail, NotificationEventDetail, PurchaseOrderEventDetail  # noqa: PLC0415
 
     schemas = {}
     for detail_type in DETAIL_TYPES:

@@ -21,12 +21,11 @@ from typing import Any
 
 from local_runner.delivery import Activity, Delivery, Invoker, Log, stderr_log
 from local_runner.queues import QueueDelivery
-from local_runner.streams import StreamDelivery
+from local_runner.streams import StreamDelivery, StreamReader
 from local_runner.template import FunctionEvent, function_events, resolve
 
 POLL_INTERVAL_SECONDS = 0.2
 DRAIN_TIMEOUT_SECONDS = 60.0
-_DELIVERIES: dict[str, type[Delivery]] = {"DynamoDB": StreamDelivery, "SQS": QueueDelivery}
 
 
 class DrainTimeout(Exception):
@@ -51,11 +50,13 @@ class EventSources:
         session_kwargs: dict[str, Any] | None = None,
         starting_position: str | None = None,
     ) -> EventSources:
-        """One delivery per ``DynamoDB``/``SQS`` event of the functions in ``invokers``; ``log`` gets
-        one line per batch; ``session_kwargs`` go to the boto3 clients (e.g. ``endpoint_url``);
-        ``starting_position`` (``LATEST``) replaces the template's for streams, as a new consumer
-        that only wants records written from now on."""
+        """One delivery per ``DynamoDB``/``SQS`` event of the functions in ``invokers``, and one
+        reader per stream for its deliveries; ``log`` gets one line per batch; ``session_kwargs`` go
+        to the boto3 clients (e.g. ``endpoint_url``); ``starting_position`` (``LATEST``) replaces the
+        template's for streams, as a new consumer that only wants records written from now on."""
         activity = Activity()
+        common: dict[str, Any] = {"activity": activity, "log": log, "session_kwargs": session_kwargs}
+        readers: dict[str, StreamReader] = {}
 
         def properties(event: FunctionEvent) -> dict[str, Any]:
             resolved = resolve(event.properties, references)
@@ -63,17 +64,21 @@ class EventSources:
                 resolved["StartingPosition"] = starting_position
             return resolved
 
-        deliveries = [
-            delivery_type(
-                dataclasses.replace(event, properties=properties(event)),
-                invokers[event.function],
-                activity=activity,
-                log=log,
-                session_kwargs=session_kwargs,
-            )
-            for event_type, delivery_type in _DELIVERIES.items()
-            for event in function_events(event_type)
-            if event.function in invokers
+        def stream_delivery(event: FunctionEvent) -> StreamDelivery:
+            resolved = properties(event)
+            stream = resolved["Stream"]
+            if stream not in readers:
+                readers[stream] = StreamReader(stream, resolved["StartingPosition"], session_kwargs)
+            event = dataclasses.replace(event, properties=resolved)
+            return StreamDelivery(event, invokers[event.function], reader=readers[stream], **common)
+
+        def queue_delivery(event: FunctionEvent) -> QueueDelivery:
+            event = dataclasses.replace(event, properties=properties(event))
+            return QueueDelivery(event, invokers[event.function], **common)
+
+        deliveries: list[Delivery] = [
+            *(stream_delivery(event) for event in function_events("DynamoDB") if event.function in invokers),
+            *(queue_delivery(event) for event in function_events("SQS") if event.function in invokers),
         ]
         return cls(deliveries, activity, log)
 

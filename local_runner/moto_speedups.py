@@ -1,4 +1,19 @@
-"""Request costs that do not grow with the table, for the emulator (moto 5.2.5, pinned).
+"""The emulator's DynamoDB made consistent under concurrent requests, and its costs not growing with
+the table (moto 5.2.5, pinned). Applied once, by ``local_runner.emulator``, for local mode and the
+tests alike.
+
+**One request at a time.** moto's server handles each request in a thread of its own, and nothing
+in its DynamoDB backend is locked: a transaction checked its conditions, then another request wrote,
+then the transaction wrote over it. Here every DynamoDB and DynamoDB Streams request holds one lock
+(``backend_lock``) from parsing to answer, so a transaction is atomic as DynamoDB's is. moto is pure
+Python under the GIL, so this costs no parallelism.
+
+**Rollbacks in place.** When moto's own ``transact_write_items`` fails, it rolls back by putting a
+deep copy of each table, taken before it started, in the table's place. The copy has a stream
+shard object of its own under the same shard id: a reader's shard iterators hold the old object,
+so they read nothing ever again (every later invoice stayed PENDING), and the records of the writes
+undone stay in the stream (DynamoDB never emits them). Here the copy's items go back into the
+table itself and those records are dropped.
 
 Two of moto's DynamoDB operations cost the whole table, whatever they touch, which makes local mode
 and the tests slow down as data accumulates (the emulator's cost, not the service's):
@@ -14,23 +29,51 @@ take minutes, which is the emulator's cost, not the service's.
 Here every condition is evaluated first, before anything is written: if one fails, the
 transaction is cancelled with moto's own reasons (and items, for ALL_OLD) and nothing needs
 undoing; if all hold, the writes are applied, keeping only the old state of the items they touch
-in case one of them fails on the way. Requests moto itself must judge (malformed, more than 100
-items, two operations on one item) go to moto's implementation unchanged. Applied once, by
-``local_runner.emulator``, for local mode and the tests alike.
+in case one of them fails on the way (a malformed update). Requests moto itself must judge
+(malformed, more than 100 items, two operations on one item) go to moto's implementation.
+
+**Answers.** moto writes every DynamoDB and DynamoDB Streams answer with its generic, shape-driven
+serializer, which looks up each attribute of each item in the operation's model: about 7 ms for a
+GetItem of 1 KB, and GetRecords for the table's two stream consumers was a third of the runner's
+CPU. The items, keys and stream records of the operations that carry them are already in the wire
+shape but for timestamps and binaries, so those are answered with ``json.dumps`` (timestamps and
+binaries converted as moto converts them); everything else, errors included, as moto answers it.
+
+**Building an item.** moto measures the whole item again each time it sets one attribute of a new
+item (its 400 KB check), so building an item costs the square of its attributes: most of the time
+of a transaction's writes. Here the item is built whole and measured once: the same check (sizes
+only add up, so the sum passes the limit at the end exactly when it did at some step).
+
+**Finding a request's service.** moto's server tells a request's service by listing its own
+package's directories, on every request; that list is read once here.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from moto import backends
+from moto.core.responses import ActionResult, BaseResponse
+from moto.core.serialize import TimestampSerializer
 from moto.dynamodb.comparisons import get_filter_expression
-from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.exceptions import ItemSizeTooLarge, TransactionCanceledException
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
+_moto_list_of_moto_modules = backends.list_of_moto_modules
+backend_lock = threading.RLock()  # held by every DynamoDB and DynamoDB Streams request
 _moto_transact_write_items = DynamoDBBackend.transact_write_items
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
+_MOTO_ITEM_LIMIT = 405000  # LimitedSizeDict's, in moto's own measure
 _FAILED = "The conditional request failed"
 
 
@@ -77,9 +120,9 @@ def _cancellation_reasons(backend: DynamoDBBackend, operations: list[tuple[str, 
 
 
 def _apply(backend: DynamoDBBackend, operation: str, request: dict[str, Any], key: dict[str, Any]) -> None:
+    """Writes one action; its condition held (checked under the backend's lock), so it is not evaluated again."""
     table = request["TableName"]
     expression = {
-        "condition_expression": request.get("ConditionExpression"),
         "expression_attribute_names": request.get("ExpressionAttributeNames"),
         "expression_attribute_values": request.get("ExpressionAttributeValues"),
     }
@@ -91,29 +134,55 @@ def _apply(backend: DynamoDBBackend, operation: str, request: dict[str, Any], ke
         backend.update_item(table, key, update_expression=request["UpdateExpression"], **expression)
 
 
+def _stream_lengths(backend: DynamoDBBackend) -> dict[str, int]:
+    return {name: len(table.stream_shard.items) for name, table in backend.tables.items() if table.stream_shard}
+
+
+def _drop_records_since(backend: DynamoDBBackend, lengths: dict[str, int]) -> None:
+    """Forgets the stream records written since ``lengths``: those of writes undone."""
+    for name, length in lengths.items():
+        del backend.tables[name].stream_shard.items[length:]  # type: ignore[union-attr]
+
+
+def _moto_transaction(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    """moto's own transaction, with its rollback undone in place (see the module's docstring)."""
+    tables, lengths = dict(backend.tables), _stream_lengths(backend)
+    try:
+        _moto_transact_write_items(backend, transact_items)
+    except Exception:
+        for name, table in tables.items():
+            if (restored := backend.tables.get(name)) is not table and restored is not None:
+                table.items = restored.items
+                backend.tables[name] = table
+        _drop_records_since(backend, lengths)
+        raise
+
+
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     operations = _operations(self, transact_items) if len(transact_items) <= 100 else None
     if operations is None:
-        _moto_transact_write_items(self, transact_items)
+        _moto_transaction(self, transact_items)
         return
     reasons = _cancellation_reasons(self, operations)
     if reasons is not None:
         raise TransactionCanceledException(reasons)
     undo: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+    lengths = _stream_lengths(self)
     try:
         for operation, request, key in operations:
             if operation == "ConditionCheck":
                 continue
             before = self.get_item(request["TableName"], key)
             undo.append((request["TableName"], key, before.to_json()["Attributes"] if before else None))
-            _apply(self, operation, request, key)  # conditions are checked again: another thread may have written
+            _apply(self, operation, request, key)
     except Exception:
         for table, key, attributes in reversed(undo):
             if attributes is None:
                 self.delete_item(table, key)
             else:
                 self.put_item(table, attributes)
-        _moto_transact_write_items(self, transact_items)
+        _drop_records_since(self, lengths)
+        _moto_transaction(self, transact_items)  # moto's own answer to what it refused
 
 
 _moto_query = Table.query
@@ -138,7 +207,61 @@ def all_items(self: Table) -> list[Any]:
     return sorted(self.items.get(hint[1], {}).values(), key=lambda item: item.range_key)
 
 
+# Operations whose results moto builds in the wire shape already: items in DynamoDB JSON, names as sent.
+_WIRE_SHAPED = {
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+    "TransactGetItems", "TransactWriteItems", "GetRecords",
+}  # fmt: skip
+_moto_serialized = BaseResponse.serialized
+
+
+def serialized(self: BaseResponse, action_result: ActionResult) -> Any:
+    wire_shaped = type(action_result) in (ActionResult, DynamoResult) and isinstance(action_result.result, dict)
+    if wire_shaped and self._get_action() in _WIRE_SHAPED:
+        try:
+            body = json.dumps(action_result.result, default=_wire_value)
+        except TypeError:  # something moto's serializer must shape after all
+            return _moto_serialized(self, action_result)
+        return 200, {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}, body
+    return _moto_serialized(self, action_result)
+
+
+def _wire_value(value: Any) -> int | float | str:
+    """What moto's serializer writes for the two kinds of value JSON has no form for."""
+    if isinstance(value, datetime):
+        return TimestampSerializer._timestamp_unixtimestamp(value)  # epoch seconds
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")  # a binary attribute (B, BS)
+    raise TypeError(f"not in the wire shape: {value!r}")
+
+
+def item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    self.hash_key, self.range_key = hash_key, range_key
+    self.attrs = LimitedSizeDict()
+    dict.update(self.attrs, {key: DynamoType(value) for key, value in attrs.items()})  # not measured one by one
+    if self.size() > _MOTO_ITEM_LIMIT:
+        raise ItemSizeTooLarge
+
+
+def _one_at_a_time(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @functools.wraps(call_action)
+    def locked(self: Any) -> Any:
+        with backend_lock:
+            return call_action(self)
+
+    locked.one_at_a_time = True  # type: ignore[attr-defined]
+    return locked
+
+
 def install() -> None:
+    if getattr(DynamoHandler.call_action, "one_at_a_time", False):
+        return  # installed already
+    DynamoHandler.call_action = _one_at_a_time(DynamoHandler.call_action)  # type: ignore[method-assign]
+    DynamoDBStreamsHandler.call_action = _one_at_a_time(DynamoDBStreamsHandler.call_action)  # type: ignore[method-assign]
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+    DynamoDBStreamsHandler.serialized = serialized  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
+    Item.__init__ = item_init  # type: ignore[method-assign]
+    backends.list_of_moto_modules = functools.cache(lambda: tuple(_moto_list_of_moto_modules()))

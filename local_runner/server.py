@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_runner import aws_invoicing, event_bus, outbox
+from local_runner import aws_invoicing, aws_limits, event_bus, outbox
 from local_runner.console import console_file
 from local_runner.delivery import stderr_log
 from local_runner.emulator import REGION, Emulator
@@ -193,6 +193,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except Exception:  # as API Gateway does: a crashed function is a 502, never a dropped connection
             traceback.print_exc()
             return self._json(*_problem(502, "Bad gateway", "the function failed; see the runner's log"))
+        if (refusal := aws_limits.lambda_response_refusal(response)) is not None:  # as Lambda and API Gateway
+            sys.stderr.write(f"{route.function}: {refusal}\n")
+            return self._json(*_problem(502, "Bad gateway", refusal))
         headers = {**(response.get("headers") or {})}
         for name, values in (response.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(values)
@@ -208,8 +211,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass  # one line per request is written by _handle, with the status and time
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The standard library listens with a backlog of 5: a burst of new connections (28 clients at
+    # once) overflowed it and got ECONNRESET. The kernel caps it at net.core.somaxconn.
+    request_queue_size = 1024
+
+
 def make_server(api: LocalApi, port: int) -> ThreadingHTTPServer:
     handler = type("RequestHandler", (_RequestHandler,), {"api": api})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    return server
+    return _Server(("127.0.0.1", port), handler)

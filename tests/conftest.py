@@ -22,7 +22,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_runner import outbox
+from bench.capacity import CapacityMeter
+from local_runner import aws_limits, outbox
 from local_runner.emulator import FAKE_CREDENTIALS, create_resources
 from local_runner.events import LambdaContext, api_gateway_event, local_claims
 from local_runner.template import find_route, function_environment, parameter_values, resources_of_type
@@ -30,6 +31,7 @@ from local_runner.template import find_route, function_environment, parameter_va
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.update(FAKE_CREDENTIALS)
 os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+aws_limits.install()  # every test runs behind AWS's limits (also installed by local_runner.emulator)
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +131,9 @@ class ApiClient:
             claims=local_claims(self.account_id) if claims is None else claims,
         )
         response = self.handler.lambda_handler(event, LambdaContext())
+        if (refusal := aws_limits.lambda_response_refusal(response)) is not None:  # as the runner answers it
+            problem = {"status": 502, "title": "Bad gateway", "detail": refusal}
+            return Reply(502, {"Content-Type": "application/json"}, problem)
         raw = response.get("body")
         headers = dict(response.get("headers") or {})
         for name, values in (response.get("multiValueHeaders") or {}).items():
@@ -180,36 +185,16 @@ def purchase_order(po_id: str = "PO-1", **overrides: Any) -> dict[str, Any]:
     return document
 
 
-@dataclass
-class DynamoDBCalls:
-    """Counts the requests the handler's DynamoDB client sends, and the items they read."""
-
-    operations: list[str] = field(default_factory=list)
-    items_read: int = 0
-
-    def reset(self) -> None:
-        self.operations.clear()
-        self.items_read = 0
-
-
 @pytest.fixture
-def dynamodb_calls(api_handler: Any) -> Iterator[DynamoDBCalls]:
-    calls = DynamoDBCalls()
+def dynamodb_calls(api_handler: Any) -> Iterator[CapacityMeter]:
+    """The requests the API handler's DynamoDB client sends, the items they read, the units they use."""
     import api_support
 
     client = api_support.stores.purchase_orders.table.client
-
-    def before_call(model: Any, **_: Any) -> None:
-        calls.operations.append(model.name)
-
-    def after_call(parsed: dict[str, Any], **_: Any) -> None:
-        calls.items_read += parsed.get("Count", 1 if parsed.get("Item") else 0)
-
-    client.meta.events.register("before-call.dynamodb", before_call)
-    client.meta.events.register("after-call.dynamodb", after_call)
-    yield calls
-    client.meta.events.unregister("before-call.dynamodb", before_call)
-    client.meta.events.unregister("after-call.dynamodb", after_call)
+    meter = CapacityMeter()
+    meter.attach(client)
+    yield meter
+    meter.detach(client)
 
 
 # --- invoices and e-mail ----------------------------------------------------------------------------

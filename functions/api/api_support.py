@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -15,10 +17,12 @@ from pom.core.config import ApiConfig, read_config
 from pom.core.errors import NotFound, ServiceError, Unauthorized
 from pom.domain.audit import ROLES, Actor
 from pom.domain.invoices import Invoice, invoice_view
-from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN, ErrorBody
+from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN
 from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
+from pom.domain.responses import ErrorBody
 from pom.services.invoices import InvoiceService
 from pom.services.purchase_orders import PurchaseOrderService
+from pom.store.ports import Page
 from pom.store.tables import dynamo_stores
 
 config = read_config(ApiConfig)
@@ -121,6 +125,24 @@ def _resource_response(view: dict[str, Any], version: int, status_code: int, loc
 
 def json_response(document: Any, status_code: int = 200) -> Response:
     return Response(status_code, "application/json", document)
+
+
+# Lambda returns at most 6 MB (6,291,456 bytes): the JSON it answers, the body escaped in it. A list
+# page's items stop short of that, and its nextToken resumes after the last item shown.
+PAGE_BYTES = 6_000_000
+
+
+def page_response(page: Page, view: Callable[[Any], dict[str, Any]]) -> Response:
+    """A page of resources as the API lists them, cut where the next item would not fit a response."""
+    items: list[dict[str, Any]] = []
+    size = 0
+    for index, item in enumerate(page.items):
+        shown = view(item)
+        size += len(json.dumps(json.dumps(shown, separators=(",", ":"), default=str))) + 1
+        if items and size > PAGE_BYTES and page.resume:
+            return json_response({"items": items, "nextToken": page.resume[index - 1]})
+        items.append(shown)
+    return json_response({"items": items, "nextToken": page.next_token})
 
 
 def error_response(error: ServiceError) -> Response:

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pom.core.observability import metrics
-from pom.domain.models import AwsInvoiceImport
+from pom.domain.responses import AwsInvoiceImport
 
 if TYPE_CHECKING:
     from pom.services.aws_invoices import AwsInvoiceImport as Importer

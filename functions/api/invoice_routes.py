@@ -12,6 +12,7 @@ from api_support import (
     invoice_response,
     invoice_service,
     json_response,
+    page_response,
     po_id_from_path,
 )
 from aws_lambda_powertools.event_handler import Response
@@ -22,18 +23,8 @@ from purchase_order_routes import IfMatch, Limit, NextToken
 
 from pom.core.observability import metrics
 from pom.domain.invoices import invoice_view
-from pom.domain.models import (
-    ApprovalStatus,
-    DocumentLink,
-    InvoiceHistoryPage,
-    InvoiceOut,
-    InvoicePage,
-    InvoiceUploadPage,
-    ManualMatch,
-    MatchStatus,
-    PoId,
-    Rejection,
-)
+from pom.domain.models import ApprovalStatus, ManualMatch, MatchStatus, PoId, Rejection
+from pom.domain.responses import DocumentLink, InvoiceHistoryPage, InvoiceOut, InvoicePage, InvoiceUploadPage
 from pom.store.ports import Page
 
 router = Router()
@@ -42,7 +33,7 @@ TAGS = ["Invoices"]
 
 def _page(page: Page) -> Response:
     """A page of invoices as the API lists them."""
-    return json_response({"items": [invoice_view(invoice) for invoice in page.items], "nextToken": page.next_token})
+    return page_response(page, invoice_view)
 
 
 # The same document uploaded again is answered with the existing invoice (200), not a new one (202).

@@ -9,6 +9,7 @@ from api_support import (
     documented,
     json_response,
     line_item_id_from_path,
+    page_response,
     po_id_from_path,
     po_response,
     service,
@@ -19,17 +20,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pom.core.observability import metrics
-from pom.domain.models import (
-    HistoryPage,
-    LineItemInput,
-    PoStatus,
-    PurchaseOrderCreate,
-    PurchaseOrderFields,
-    PurchaseOrderOut,
-    PurchaseOrderPage,
-    StatusChange,
-)
+from pom.domain.models import LineItemInput, PoStatus, PurchaseOrderCreate, PurchaseOrderFields, StatusChange
 from pom.domain.purchase_orders import purchase_order_view
+from pom.domain.responses import HistoryPage, PurchaseOrderOut, PurchaseOrderPage
 
 router = Router()
 
@@ -63,7 +56,7 @@ def list_purchase_orders(
     next_token: NextToken = None,
 ):
     page = service.list(actor_of(router.current_event).account_id, status, limit, next_token, tag=tag)
-    return json_response({"items": [purchase_order_view(po) for po in page.items], "nextToken": page.next_token})
+    return page_response(page, purchase_order_view)
 
 
 @router.get("/purchase-orders/<poId>", tags=TAGS, responses=documented(200, PurchaseOrderOut, 404))

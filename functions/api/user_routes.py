@@ -7,7 +7,7 @@ from api_support import actor_of, documented, json_response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from route_roles import ROUTE_ROLES
 
-from pom.domain.models import Caller
+from pom.domain.responses import Caller
 
 router = Router()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.adapters.aws_invoicing import AwsInvoicing
@@ -42,11 +41,10 @@ class ImportFailed(RuntimeError):
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reserve = min(RESERVE_SECONDS, context.get_remaining_time_in_millis() / 3000)
     run = importer.run(
-        scheduled_moment(event.time), lambda: context.get_remaining_time_in_millis() / 1000 - reserve
+        scheduled_moment(event["time"]), lambda: context.get_remaining_time_in_millis() / 1000 - reserve
     ).as_dict()
     logger.info("AWS invoice import done", extra={"summary": run})
     metrics.add_metric(name="AwsInvoicesImported", unit=MetricUnit.Count, value=run["imported"])

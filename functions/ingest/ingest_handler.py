@@ -21,31 +21,29 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes import S3Event
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.adapters.documents import DocumentGone, DocumentStore
+from pom.core.batch import Record, partial_batch_response, sqs_message_id
 from pom.core.config import IngestConfig, read_config
 from pom.core.observability import logger, metrics
 from pom.services.invoices import MAX_S3_DOCUMENT_BYTES, InvoiceService
 from pom.store.tables import dynamo_stores
 
 config = read_config(IngestConfig)
-processor = BatchProcessor(event_type=EventType.SQS)
 documents = DocumentStore(config.invoice_bucket)
 stores = dynamo_stores(config.table_name)
 service = InvoiceService(stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, documents)
 _KEY = re.compile(r"^invoices/(?P<account>[A-Za-z0-9_-]{1,64})/.+$")
 
 
-def ingest_message(record: SQSRecord) -> None:
-    notification = json.loads(record.body)
+def ingest_message(record: Record) -> None:
+    notification = json.loads(record["body"])
     if notification.get("Event") == "s3:TestEvent":
         return  # S3 sends one when the notification is configured
-    for s3_record in S3Event(notification).records:
-        key = unquote_plus(s3_record.s3.get_object.key)
+    for s3_record in notification["Records"]:
+        s3_object = s3_record["s3"]["object"]
+        key = unquote_plus(s3_object["key"])
         found = _KEY.match(key)
         if found is None:
             # No account can be told from the key, so there is nobody to report it to but the logs.
@@ -54,7 +52,6 @@ def ingest_message(record: SQSRecord) -> None:
             continue
         account_id = found.group("account")
         logger.append_keys(accountId=account_id, key=key)
-        s3_object = s3_record.s3.get_object
         # The bucket is versioned: this event's version, not whatever was put under the key since.
         version_id = s3_object.get("versionId")
         size = int(s3_object.get("size") or 0)
@@ -63,7 +60,7 @@ def ingest_message(record: SQSRecord) -> None:
         with contextlib.suppress(DocumentGone):
             body = documents.get(key, version_id) if size <= MAX_S3_DOCUMENT_BYTES else None
         version = version_id or s3_object.get("sequencer") or s3_object.get("eTag") or ""
-        outcome = service.ingest_object(account_id, key, version, body, s3_record.event_time, size=size)
+        outcome = service.ingest_object(account_id, key, version, body, s3_record["eventTime"], size=size)
         logger.info("invoice upload", extra={"status": outcome["status"], "invoiceId": outcome["invoiceId"]})
         metrics.add_metric(name=f"InvoiceUpload{outcome['status'].title()}", unit=MetricUnit.Count, value=1)
 
@@ -71,4 +68,4 @@ def ingest_message(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=ingest_message, processor=processor, context=context)
+    return partial_batch_response(event, ingest_message, sqs_message_id)

@@ -11,24 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pom.core.batch import Record, partial_batch_response, stream_sequence_number
 from pom.core.config import MatcherConfig, read_config
 from pom.core.observability import logger, metrics
 from pom.domain.invoices import Invoice
 from pom.services.matcher import MatcherService
+from pom.store.streams import stream_change
 from pom.store.tables import dynamo_stores
 
 config = read_config(MatcherConfig)
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 stores = dynamo_stores(config.table_name)
 matcher = MatcherService(stores.purchase_orders, stores.invoices)
 
 
-def match_record(record: DynamoDBRecord) -> None:
-    invoice = Invoice.model_validate(record.dynamodb.new_image)  # type: ignore[union-attr]
+def match_record(record: Record) -> None:
+    invoice = Invoice.model_validate(stream_change(record).new)
     logger.append_keys(accountId=invoice.accountId, invoiceId=invoice.invoiceId)
     outcome = matcher.process(invoice)
     logger.info("invoice processed", extra={"outcome": outcome})
@@ -38,4 +37,4 @@ def match_record(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=match_record, processor=processor, context=context)
+    return partial_batch_response(event, match_record, stream_sequence_number)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pom.core.config import SchedulerConfig, read_config
@@ -29,9 +28,8 @@ job = ExpiryJob(
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    summary = job.run(scheduled_moment(event.time)).as_dict()
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    summary = job.run(scheduled_moment(event["time"])).as_dict()
     logger.info("scheduled run done", extra={"summary": summary})
     metrics.add_metric(name="PurchaseOrdersExpired", unit=MetricUnit.Count, value=summary["expired"])
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=summary["mailsSent"])

@@ -33,7 +33,10 @@ def test_a_po_and_its_invoice_publish_their_changes_in_order(runner: Runner):
     assert of("invoiceId", "INV-EV") == ["Invoice Received", "Invoice Matched"]
     assert all(entry["source"] == "purchase-order-management" for entry in published)
     assert len({entry["detail"]["eventId"] for entry in published}) == len(published)
-    created, *_, deleted = [entry for entry in published if entry["detail"].get("poId") == "EV-1"]
+    created, changed, deleted = [entry for entry in published if entry["detail"].get("poId") == "EV-1"]
+    # The match moved the PO's balances (an item of their own): the PO's event shows them moved.
+    assert changed["detail"]["changes"]["invoicedAmount"] == {"old": "0.00", "new": "100.00"}
+    assert changed["detail"]["resource"]["balance"] == "900.00"
     assert created["detail"]["actor"] == {"userId": client.account, "email": None}
     assert deleted["detail"]["actor"] == {"userId": client.account, "email": None}  # from the PO's trail
     matched = next(entry for entry in published if entry["detail-type"] == "Invoice Matched")

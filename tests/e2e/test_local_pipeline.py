@@ -25,7 +25,7 @@ from local_runner.delivery import Activity
 from local_runner.event_sources import DrainTimeout, EventSources
 from local_runner.filtering import record_filter
 from local_runner.queues import QueueDelivery
-from local_runner.streams import StreamDelivery
+from local_runner.streams import StreamDelivery, StreamReader
 from local_runner.template import FunctionEvent, create_table_arguments, function_events, resolve
 from tests.e2e.conftest import Runner
 
@@ -411,6 +411,33 @@ def test_retrying_forever_makes_one_attempt_per_call(own_stream: OwnStream):
 
     assert [delivery.deliver_pending() for _ in range(3)] == [1, 1, 1]
     assert not delivery.idle()
+
+
+def test_one_reader_feeds_two_consumers_each_with_its_own_filter_batches_and_retries(own_stream: OwnStream):
+    own_stream.write("a", "stuck", "c")
+    own_stream.write("c")  # again: a MODIFY
+    properties = own_stream.event.properties
+    reader = StreamReader(properties["Stream"], properties["StartingPosition"])
+    matcher = FakeFunction(failing(lambda record: invoice_id(record) == "stuck", sequence_number))
+    matcher_delivery = StreamDelivery(own_stream.event, matcher, reader=reader)
+    modifies = {"Filters": [{"Pattern": '{"eventName": ["MODIFY"]}'}]}
+    notices = dataclasses.replace(
+        own_stream.event, name="Notices", properties={**properties, "FilterCriteria": modifies, "DestinationConfig": {}}
+    )
+    notifier = FakeFunction()
+    notifier_delivery = StreamDelivery(notices, notifier, reader=reader)
+
+    assert notifier_delivery.deliver_pending() == 1  # it read the stream for both consumers
+    assert not matcher_delivery.idle()  # the matcher's records are waiting for it, already read
+    assert matcher_delivery.deliver_pending() == 4 + 3 * 5
+
+    assert batches(notifier) == [["c"]]  # its own filter; the matcher's failures never held it back
+    assert batches(matcher) == [["a", "stuck", "c", "c"], *[["stuck", "c", "c"]] * 5]
+    assert len(queue_messages(own_stream.failure_queue_url)) == 1  # the matcher's own on-failure destination
+    assert matcher_delivery.idle()
+    assert notifier_delivery.idle()
+    with pytest.raises(ValueError, match="before the first read"):
+        StreamDelivery(own_stream.event, FakeFunction(), reader=reader)
 
 
 def test_the_matcher_filter_passes_pending_invoice_inserts_and_modifies_only():

@@ -358,10 +358,14 @@ class _PurchaseOrders(_Store):
             found = [self._table.pos.get((account_id, po_id)) for po_id in dict.fromkeys(po_ids)]
             return self._table.settings_of(account_id), [_copy(po) for po in found if po is not None]
 
-    def active(self, account_id: str) -> list[PurchaseOrder]:
-        with self._op("active"):
-            pos = [po for po in self._table.pos_of(account_id) if po.status == "ACTIVE"]
-            return [_copy(po) for po in sorted(pos, key=_recency, reverse=True)]
+    def in_effect(self, account_id: str, month: str, limit: int) -> list[PurchaseOrder]:
+        with self._op("in_effect"):
+            pos = [
+                po
+                for po in self._table.pos_of(account_id)
+                if po.status == "ACTIVE" and po.effectiveMonth <= month <= po.expirationMonth
+            ]
+            return [_copy(po) for po in sorted(pos, key=_recency, reverse=True)[:limit]]
 
 
 class _Settings(_Store):

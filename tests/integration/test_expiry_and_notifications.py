@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
-from bench.match_cost import RequestCounter
+from bench.capacity import CapacityMeter
 from local_runner.events import LambdaContext
 from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
@@ -271,7 +271,7 @@ def test_a_crash_halfway_leaves_a_state_the_next_run_completes(world: World):
 
 
 def items_read_by_a_run(world: World, moment: str) -> int:
-    counter = RequestCounter()
+    counter = CapacityMeter()
     counter.attach(world.stores.schedule.table.client)
     world.job().run(at(moment))
     counter.detach(world.stores.schedule.table.client)
@@ -290,7 +290,7 @@ def test_a_run_reads_what_is_due_not_the_table(world: World):
     for number in range(10):
         due.create(f"DUE-{number}", "2026-11", contacts=False)
     crowded = items_read_by_a_run(world, "2026-11-05T00:16")
-    assert alone == crowded == 20, (alone, crowded)  # 10 index keys and 10 POs (no settings saved)
+    assert alone == crowded == 30, (alone, crowded)  # 10 index keys, 10 POs and their balances (no settings)
 
 
 def test_scheduled_sample_event_runs_the_handler(aws: dict[str, str]):

@@ -12,13 +12,13 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 
-from bench.match_cost import measure
+from bench.capacity import CapacityMeter
+from bench.match_cost import HUNDRED_MONTHLY, SIZE_RATIO_BAR, measure
 from local_runner.event_sources import EventSources
 from local_runner.events import LambdaContext
 from pom.store.tables import dynamo_stores
 from tests.conftest import (
     ApiClient,
-    DynamoDBCalls,
     handler_invoker,
     invoice,
     ledger_total,
@@ -338,7 +338,7 @@ def test_matcher_cost_is_three_requests_and_ignores_ineligible_pos(own_table: st
         assert run["items_read"] <= 2 * none["items_read"]
 
 
-def test_upload_costs_one_dynamodb_request(client: ApiClient, dynamodb_calls: DynamoDBCalls):
+def test_upload_costs_one_dynamodb_request(client: ApiClient, dynamodb_calls: CapacityMeter):
     dynamodb_calls.reset()
     assert client.post("/invoices", invoice()).status == 202
     assert dynamodb_calls.operations == ["TransactWriteItems"]  # the invoice and its supplier number
@@ -447,3 +447,39 @@ def test_the_sample_xml_upload_event_ingests_an_e_invoice(aws: dict[str, str], a
     assert (upload["status"], upload["key"]) == ("ACCEPTED", f"invoices/{account}/INV-2024-0042.xml")
     invoice = client.get(f"/invoices/{upload['invoiceId']}").body
     assert (invoice["supplierInvoiceNumber"], invoice["sourceFormat"]) == ("INV-2024-0042", "CII")
+
+
+# --- the contract's largest shapes, behind AWS's limits (local_runner.aws_limits) ----------------------------
+
+
+def test_an_invoice_of_100_lines_naming_100_line_items_is_debited_line_by_line(
+    client: ApiClient, pipeline: EventSources
+):
+    """The balance update once passed DynamoDB's 4 KB expression limit at 55 named line items."""
+    line_items = [
+        {"lineItemId": f"{n:032d}", "type": "ALL", "recurrence": "MONTHLY", "amount": "10.00"} for n in range(100)
+    ]
+    client.post("/purchase-orders", purchase_order("WIDE", expirationMonth="2035-12", lineItems=line_items))
+    lines = [{"lineNumber": n + 1, "amount": "1.00", "poLineItemId": f"{n:032d}"} for n in range(100)]
+    assert client.post("/invoices", invoice("WIDE-1", subtotal="100.00", poId="WIDE", lines=lines)).status == 202
+    pipeline.drain()
+    assert client.get("/invoices/WIDE-1").body["matchStatus"] == "MATCHED"
+    po = client.get(po_path("WIDE")).body
+    assert {item["invoicedAmount"] for item in po["lineItems"]} == {"1.00"}
+    assert po["invoicedAmount"] == "100.00"
+    assert ledger_total(client.account_id, "WIDE") == Decimal("100.00")
+
+
+def test_an_unmatched_invoice_reads_a_few_of_many_active_pos_not_all(own_table: str):
+    stores = dynamo_stores(own_table)
+    few, many = (measure(stores, count, unmatched=True) for count in (20, 600))
+    assert few["outcome"] == many["outcome"] == "UNMATCHED"
+    assert many["requests"] == few["requests"]
+    assert many["items_read"] <= few["items_read"] + 100  # a page of pointers more, at the most
+
+
+def test_a_match_costs_the_same_on_a_po_of_100_line_items_as_on_one_of_1(own_table: str):
+    stores = dynamo_stores(own_table)
+    one, hundred = measure(stores, 0), measure(stores, 0, line_items=HUNDRED_MONTHLY)
+    assert hundred["dollars"] <= SIZE_RATIO_BAR * one["dollars"]
+    assert one["index_write_units"] <= 3  # the invoice's keys move in the status and PO indexes, no more

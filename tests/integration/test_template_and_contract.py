@@ -243,10 +243,10 @@ def test_matcher_event_source_gives_up_instead_of_retrying_forever():
 def test_invoices_matched_to_a_po_have_an_index():
     table = resource("Table")["Properties"]
     (index,) = [index for index in table["GlobalSecondaryIndexes"] if index["IndexName"] == "GSI3"]
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["GSI3PK", "GSI3SK"]
-    assert index["Projection"] == {"ProjectionType": "ALL"}
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["GSI3PK", "GSI1SK"]
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}  # a match writes no index but its keys
     assert {"AttributeName": "GSI3PK", "AttributeType": "S"} in table["AttributeDefinitions"]
-    assert {"AttributeName": "GSI3SK", "AttributeType": "S"} in table["AttributeDefinitions"]
+    assert {"AttributeName": "GSI1SK", "AttributeType": "S"} in table["AttributeDefinitions"]
 
 
 def test_mail_is_sent_only_from_the_configured_sender():

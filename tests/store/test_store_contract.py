@@ -240,12 +240,15 @@ def test_with_settings_reads_the_settings_and_the_pos_that_exist(stores: Stores,
     assert stores.purchase_orders.with_settings(new_account(), ["PO-1"]) == (defaults, [])
 
 
-def test_active_is_every_active_po_newest_first(stores: Stores, account: str):
+def test_in_effect_is_a_few_active_pos_of_any_entity_in_effect_that_month(stores: Stores, account: str):
     old = created(stores, account, "OLD")
-    created(stores, account, "NEW", later(1))
+    created(stores, account, "OTHER", later(1), billFrom=["Another Seller"])
+    created(stores, account, "LATER", later(1), effectiveMonth="2026-06")
     suspended(stores, created(stores, account, "OFF", later(2)), later(3))
-    assert [po.poId for po in stores.purchase_orders.active(account)] == ["NEW", "OLD"]
-    assert stores.purchase_orders.active(account)[1] == old
+    in_effect = stores.purchase_orders.in_effect(account, "2026-03", 10)
+    assert sorted(po.poId for po in in_effect) == ["OLD", "OTHER"]
+    assert old in in_effect
+    assert len(stores.purchase_orders.in_effect(account, "2026-03", 1)) == 1
 
 
 def test_settings_versions(stores: Stores, account: str):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from pom.adapters.event_bus import EventBus, EventsNotPublished
+from pom.adapters.event_bus import ENTRY_LIMIT, EventBus, EventsNotPublished, entry_size
 from pom.domain import events, invoices
 from pom.domain.events import StreamChange, event_of
 from pom.domain.models import AccountSettings
@@ -140,12 +141,27 @@ def test_more_than_ten_events_go_in_calls_of_ten():
     assert {entry["EventBusName"] for call in client.calls for entry in call} == {"bus"}
 
 
+def test_requests_stay_within_eventbridges_256_kb_and_a_larger_resource_is_left_out():
+    client = FlakyEvents([])
+    resource = {"poId": "BIG", "lineItems": ["x" * 1000] * 300}  # a PO of thousands of periods: 300 KB
+    big = events.Event("Purchase Order Changed", {"eventId": "big", "resource": resource, "changes": {"a": 1}})
+    medium = [events.Event("Invoice Received", {"eventId": f"m{n}", "resource": "y" * 100_000}) for n in range(3)]
+    EventBus("bus", client, pause=lambda _: None).publish([*medium, big])
+    assert [[json.loads(entry["Detail"])["eventId"] for entry in call] for call in client.calls] == [
+        ["m0", "m1"],
+        ["m2", "big"],
+    ]
+    assert all(sum(map(entry_size, call)) <= ENTRY_LIMIT for call in client.calls)
+    sent = json.loads(client.calls[-1][-1]["Detail"])
+    assert (sent["resource"], sent["changes"], sent["resourceOmitted"]) == (None, None, True)
+
+
 def test_every_detail_fits_the_schema_generated_for_its_detail_type():
     """events/schemas/*.json (``make events``) is what the models say, and the events fit the models."""
     import json
 
     from local_runner.event_schemas import SCHEMAS_DIR, detail_schemas
-    from pom.domain.models import InvoiceEventDetail, PurchaseOrderEventDetail
+    from pom.domain.responses import InvoiceEventDetail, PurchaseOrderEventDetail
 
     for name, schema in detail_schemas().items():
         assert json.loads((SCHEMAS_DIR / name).read_text()) == schema, f"run make events: {name} is stale"

@@ -15,7 +15,7 @@ from typing import Any
 
 from pom.domain.audit import actor_view
 from pom.domain.invoices import Invoice, invoice_view
-from pom.domain.purchase_orders import PurchaseOrder, changes_between, purchase_order_view
+from pom.domain.purchase_orders import PurchaseOrder, changes_between, purchase_order_view, with_balances
 
 SOURCE = "purchase-order-management"
 DETAIL_TYPES = (
@@ -51,6 +51,11 @@ class Event:
         """The fields of a PutEvents entry (the bus is the caller's)."""
         return {"Source": SOURCE, "DetailType": self.detail_type, "Detail": self.detail}
 
+    def without_resource(self) -> Event:
+        """The event for a resource too large for EventBridge (a PO of thousands of periods): the same
+        detail without ``resource`` and ``changes``, and ``resourceOmitted`` to say a GET shows them."""
+        return Event(self.detail_type, {**self.detail, "resource": None, "changes": None, "resourceOmitted": True})
+
 
 def event_of(change: StreamChange) -> Event | None:
     """The event a change publishes, if any; a deleted PO's actor is not on its image (the caller
@@ -64,6 +69,24 @@ def event_of(change: StreamChange) -> Event | None:
         notice["threshold"] = None if change.new.get("threshold") is None else int(change.new["threshold"])
         return _event("Notification Sent", change, change.new, {"poId": change.new.get("poId"), "resource": notice})
     return None
+
+
+def as_purchase_order_change(change: StreamChange, po: PurchaseOrder) -> StreamChange | None:
+    """A movement of a PO's balances (a match, an unmatch, a credit memo) as a change of the PO, read
+    as it now is, with the balances before and after; None for a balances item written with its PO
+    (created, replaced, deleted: the PO item's own record tells it)."""
+    old, new = change.old, change.new
+    if old is None or new is None or old.get("definitionRev") != new.get("definitionRev"):
+        return None
+
+    def image(balances: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **with_balances(po, balances).model_dump(mode="python"),
+            "entity": "PO",
+            "changedBy": balances.get("changedBy"),
+        }
+
+    return StreamChange(change.event_name, change.sequence, change.at, image(old), image(new))
 
 
 def with_actor(event: Event, actor: Any) -> Event:

@@ -113,6 +113,26 @@ class PurchaseOrder(BaseModel):
         return next((item for item in self.lineItems if item.lineItemId == line_item_id), None)
 
 
+def with_balances(po: PurchaseOrder, balances: dict[str, Any]) -> PurchaseOrder:
+    """The PO with the balances its balances item holds (``lines`` by line item id, only those that
+    moved; the monthly sums; the PO's ``rev``), whatever the PO item was written with."""
+    lines = balances["lines"]
+    items = [
+        item.model_copy(
+            update={
+                "invoiced": line["invoiced"],
+                "matchCount": int(line["matchCount"]),
+                "periodInvoiced": line["periods"],
+            }
+            if (line := lines.get(item.lineItemId))
+            else {"invoiced": ZERO, "matchCount": 0, "periodInvoiced": {}}
+        )
+        for item in po.lineItems
+    ]
+    update = {"lineItems": items, "rev": int(balances["rev"]), "monthlyInvoiced": balances.get("monthlyInvoiced")}
+    return po.model_copy(update=update)
+
+
 def precise_timestamp(moment: datetime) -> str:
     """Microsecond ISO-8601 UTC: stored, so that ordering by time is exact."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

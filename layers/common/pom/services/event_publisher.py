@@ -2,14 +2,15 @@
 
 One event per record at the most, published before the next record is looked at, so a PO's or an
 invoice's events go out in the order of its changes. Costs one PutEvents per event; a deleted PO's
-event also reads the latest entry of its trail (one Query), where who deleted it is recorded.
+event also reads the latest entry of its trail (one Query), where who deleted it is recorded; a
+movement of a PO's balances (its own item) reads the PO (one BatchGetItem) to show it whole.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from pom.domain.events import Event, StreamChange, event_of, with_actor
+from pom.domain.events import Event, StreamChange, as_purchase_order_change, event_of, with_actor
 from pom.store.ports import PurchaseOrderStore
 
 
@@ -24,6 +25,13 @@ class EventPublisher:
 
     def publish(self, change: StreamChange) -> Event | None:
         """Publishes the change's event, if it has one; raises if the bus keeps refusing it."""
+        if change.entity == "POBALANCE":
+            image = change.new or change.old or {}
+            po = self.purchase_orders.get(image["accountId"], image["poId"])
+            moved = None if po is None else as_purchase_order_change(change, po)
+            if moved is None:
+                return None  # the PO's own record tells it (or it is gone: its deletion does)
+            change = moved
         event = event_of(change)
         if event is None:
             return None

@@ -9,18 +9,17 @@ A PO that moved meanwhile comes back with the failed condition and the choice is
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime
 
 from pom.core.months import utc_now
+from pom.core.retry import pause
 from pom.domain import invoices, ledger
 from pom.domain.audit import Actor, system_actor
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
-from pom.domain.matching import select
+from pom.domain.matching import LISTED, select
 from pom.domain.models import PO_ID_PATTERN, AccountSettings
 from pom.domain.purchase_orders import PurchaseOrder
 from pom.services.waiting_memos import wake_memos
@@ -28,11 +27,6 @@ from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, 
 
 _ATTEMPTS = 8
 PO_ID = re.compile(PO_ID_PATTERN)
-
-
-def _pause() -> None:
-    """A short random pause before trying again, so that two contenders do not collide again."""
-    time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - jitter, not a secret
 
 
 class MatchContention(Exception):
@@ -77,9 +71,11 @@ class MatcherService:
             )
             if decision.unmatched_reason == "NO_ACTIVE_PO" and not diagnosed:
                 # Only POs naming the entity were read; whether any other PO is in effect tells
-                # NO_ACTIVE_PO from NO_BILL_FROM_MATCH. Read them on this (unmatched) path only.
+                # NO_ACTIVE_PO from NO_BILL_FROM_MATCH. Read a few, as many as an explanation lists,
+                # on this (unmatched) path only: never every PO of the account.
                 diagnosed = True
-                pos.update({po.poId: po for po in self.purchase_orders.active(invoice.accountId)})
+                others = self.purchase_orders.in_effect(invoice.accountId, invoice.service_month, LISTED)
+                pos.update({po.poId: po for po in others})
                 continue
             now = self.clock()
             changes: list[PurchaseOrderMovement] = []
@@ -115,7 +111,7 @@ class MatcherService:
                 invoice = changed.current
                 continue
             except StaleWrite:  # lost to a concurrent transaction on the same items: try again shortly
-                _pause()
+                pause()
                 continue
             return after.matchStatus
         raise MatchContention(invoice.invoiceId)
@@ -139,7 +135,7 @@ class MatcherService:
                     memo = current  # delivered as an older image (woken since): go on from the memo as it is
                 continue  # or the original moved (another memo, an unmatch): plan again from fresh reads
             except (PurchaseOrderChanged, StaleWrite):
-                _pause()
+                pause()
                 continue
             return after.matchStatus
         raise MatchContention(memo.invoiceId)

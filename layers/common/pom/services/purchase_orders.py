@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pom.core.errors import Conflict, NotFound
 from pom.core.months import iso_timestamp, utc_now
+from pom.core.retry import pause
 from pom.domain import aws_invoices
 from pom.domain import purchase_orders as domain
 from pom.domain.audit import Actor, AuditEvent
@@ -29,7 +30,7 @@ from pom.store.ports import (
 )
 
 Change = Callable[[PurchaseOrder, datetime], tuple[PurchaseOrder, list[AuditEvent]]]
-_ATTEMPTS = 4
+_ATTEMPTS = 8  # a change that keeps losing to matches of the same PO is tried again, after a pause
 
 
 class _SettingsCache:
@@ -132,6 +133,7 @@ class PurchaseOrderService:
             try:
                 self.purchase_orders.delete(po, actor, domain.precise_timestamp(now), [event])
             except StaleWrite:
+                pause()
                 continue
             return
         raise Conflict(f"PO {po_id!r} kept changing while it was deleted: retry")
@@ -147,6 +149,7 @@ class PurchaseOrderService:
             try:
                 self.purchase_orders.save(po, updated, actor, updated.updatedAt, events)
             except StaleWrite:
+                pause()
                 continue
             return updated
         raise Conflict(f"PO {po_id!r} kept changing while it was updated: retry")

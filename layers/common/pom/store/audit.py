@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from pom.core import jsonio
 from pom.domain.audit import Actor, AuditEvent, actor_view
@@ -13,9 +14,12 @@ from pom.store.dynamo import Table, Write, to_item
 from pom.store.ports import Page
 
 
-def audit_writes(trail: str, actor: Actor, at: str, events: Sequence[AuditEvent]) -> list[Write]:
+def audit_writes(
+    trail: str, actor: Actor, at: str, events: Sequence[AuditEvent], *, ledger: dict[str, Any] | None = None
+) -> list[Write]:
     """One Put per event on the trail (partition) ``trail``; the SK orders them by time and never
-    collides (random suffix)."""
+    collides (random suffix). ``ledger``: the balance movement the first event records, kept on its
+    entry (``DynamoInvoiceStore.ledger_entries`` reads them): one item, not two, per movement."""
     suffix = secrets.token_hex(4)
     return [
         Write(
@@ -30,6 +34,7 @@ def audit_writes(trail: str, actor: Actor, at: str, events: Sequence[AuditEvent]
                             "actor": actor.audit(),
                             "action": event.action,
                             "details": jsonio.dumps(event.details),
+                            **({"ledger": ledger} if ledger is not None and index == 0 else {}),
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(PK)",

@@ -21,12 +21,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from pom.core.errors import FieldError, ValidationFailed
-from pom.store.keys import account_pk
+from pom.store.keys import account_pk, key
 from pom.store.ports import Page
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK")
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI3PK", "GSI4PK", "GSI4SK")
+LIST_SORT_KEY = "GSI1SK"  # the sort key of the three list indexes
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _BATCH_LIMIT = 100
 
@@ -155,9 +156,36 @@ class Table:
         self, account_id: str, index: str | None, partition: str, limit: int, token: str | None,
         *, filters: dict[str, str] | None = None, sk_prefix: str | None = None,
     ) -> Page:  # fmt: skip
-        """One page of a partition, newest first: one Query. ``filters`` (attribute = value) narrow
-        what is returned, not what is read, so they are only used beside a key that does the work;
-        ``sk_prefix`` (base table only) narrows the partition to sort keys that begin with it."""
+        """One page of a partition, newest first: one Query, and for an index (they keep only keys,
+        so that a write changing no key rewrites no index) one BatchGetItem of the page's items.
+        ``filters`` (attribute = value) narrow what is returned, not what is read, so they are only
+        used beside a key that does the work; ``sk_prefix`` (base table only) narrows the partition
+        to sort keys that begin with it."""
+        if index is None:
+            items, page = self._query_page(
+                account_id, None, partition, limit, token, filters=filters, sk_prefix=sk_prefix
+            )
+            return Page([from_item(item) for item in items], page.next_token, page.resume)
+        page = self.page_keys(account_id, index, partition, limit, token)
+        found = {(item["PK"]["S"], item["SK"]["S"]): item for item in self.batch_get([key(*k) for k in page.items])}
+        wanted = {name: {"S": value} for name, value in (filters or {}).items()}
+        kept = [
+            (found[k], resume)
+            for k, resume in zip(page.items, page.resume, strict=True)
+            if k in found and all(found[k].get(n) == v for n, v in wanted.items())
+        ]
+        return Page([from_item(item) for item, _ in kept], page.next_token, [resume for _, resume in kept])
+
+    def page_keys(self, account_id: str, index: str, partition: str, limit: int, token: str | None) -> Page:
+        """One page of an index's partition, newest first: the (PK, SK) of its items, one Query."""
+        _, page = self._query_page(account_id, index, partition, limit, token)
+        return page
+
+    def _query_page(
+        self, account_id: str, index: str | None, partition: str, limit: int, token: str | None,
+        *, filters: dict[str, str] | None = None, sk_prefix: str | None = None,
+    ) -> tuple[list[dict[str, Any]], Page]:  # fmt: skip
+        """The Query's raw items, and a page of their (PK, SK) with the tokens that resume after each."""
         partition_key = f"{index}PK" if index else "PK"
         query: dict[str, Any] = {
             "TableName": self.name,
@@ -182,14 +210,16 @@ class Table:
             query["FilterExpression"] = " AND ".join(f"#f{n} = :f{n}" for n in range(len(filters)))
         start = _decode_token(token, (partition_key, partition), account_id)
         if start:
-            expected = {"PK", "SK"} | ({partition_key, f"{index}SK"} if index else set())
+            expected = {"PK", "SK"} | ({partition_key, LIST_SORT_KEY} if index else set())
             if set(start) != expected or not start["SK"]["S"].startswith(sk_prefix or ""):
                 raise _bad_token()
             query["ExclusiveStartKey"] = start
         response = self.client.query(**query)
-        return Page(
-            [from_item(item) for item in response.get("Items", [])], _encode_token(response.get("LastEvaluatedKey"))
-        )
+        items = response.get("Items", [])
+        key_names = ("PK", "SK", *((partition_key, LIST_SORT_KEY) if index else ()))
+        resume = [_encode_token({name: item[name] for name in key_names}) for item in items]
+        keys_of = [(item["PK"]["S"], item["SK"]["S"]) for item in items]
+        return items, Page(keys_of, _encode_token(response.get("LastEvaluatedKey")), resume)  # type: ignore[arg-type]
 
 
 def _bad_token() -> ValidationFailed:

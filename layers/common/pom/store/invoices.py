@@ -1,10 +1,11 @@
 """Invoices in DynamoDB, with the ledger: every balance movement is written here, atomically with
-the invoice change that causes it (keys: ``pom.store.keys``).
+the invoice change that causes it, as the PO's audit entry for it (keys: ``pom.store.keys``).
 
 Costs: upload one TransactWriteItems (the invoice and its supplier number, both conditional); a GET
 one GetItem; a list page one Query; a change (a match, an unmatch, a credit memo, approval) one
 TransactWriteItems: the invoice (version
-condition), each PO's balances (rev condition), the ledger and audit entries and alerts due.
+condition), each PO's balances (rev condition), the audit entries (the PO's carrying the ledger
+entry) and alerts due. The invoice's version condition is what makes a replayed change write nothing.
 """
 
 from __future__ import annotations
@@ -12,22 +13,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pom.domain import ledger
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice, supplier_identity
-from pom.domain.ledger import PurchaseOrderMovement, monthly_sums
+from pom.domain.ledger import PurchaseOrderMovement
 from pom.store import keys
 from pom.store.audit import audit_writes, trail_page
 from pom.store.dynamo import Cancelled, Table, Write, from_item, to_item
 from pom.store.outbox import notice_due
 from pom.store.ports import InvoiceChanged, Page, PurchaseOrderChanged, StaleWrite
-from pom.store.purchase_orders import po_from
+from pom.store.purchase_orders import balance_attributes, read_purchase_orders
+
+# The invoice's fields that read back as None when left out of its item.
+_NONE_BY_DEFAULT = frozenset(name for name, field in Invoice.model_fields.items() if field.get_default() is None)
 
 
 def _invoice_item(invoice: Invoice, actor: Actor | None = None) -> dict[str, Any]:
-    """The invoice's item; ``changedBy``, who wrote it last, is what its event names as the actor."""
+    """The invoice's item; ``changedBy``, who wrote it last, is what its event names as the actor.
+    Optional fields without a value are left out (read back as None, their default): most of an
+    invoice's are empty, and an item under 1 KB costs half the write units."""
     created = f"{invoice.createdAt}#{invoice.invoiceId}"
     document: dict[str, Any] = {
-        **invoice.model_dump(mode="python"),
+        **{
+            name: value
+            for name, value in invoice.model_dump(mode="python").items()
+            if value is not None or name not in _NONE_BY_DEFAULT
+        },
         "changedBy": actor.audit() if actor is not None else invoice.receivedBy,
         "PK": keys.account_pk(invoice.accountId),
         "SK": f"INV#{invoice.invoiceId}",
@@ -35,11 +46,9 @@ def _invoice_item(invoice: Invoice, actor: Actor | None = None) -> dict[str, Any
         "GSI1PK": keys.invoice_list_partition(invoice.accountId),
         "GSI1SK": created,
         "GSI2PK": keys.invoice_list_partition(invoice.accountId, invoice.matchStatus),
-        "GSI2SK": created,
     }
     if invoice.match is not None:
         document["GSI3PK"] = keys.po_invoices_partition(invoice.accountId, invoice.match.poId)
-        document["GSI3SK"] = created
     return to_item(document)
 
 
@@ -63,88 +72,56 @@ def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
     return Invoice.model_validate(from_item(item)) if item else None
 
 
-def _balance_update(change: PurchaseOrderMovement, actor: Actor) -> Write:
-    """One UpdateItem moving the line items' invoiced amounts (and periods), conditioned on the
-    PO's rev as read; ``updatedAt`` and ``version`` stay (a balance movement is not a user's change)."""
-    po = change.po
-    names = {"#li": "lineItems", "#inv": "invoiced", "#count": "matchCount", "#rev": "rev", "#by": "changedBy"}
-    values: dict[str, Any] = {
-        ":rev": {"N": str(po.rev)}, ":one": {"N": "1"}, ":zero": {"N": "0"}, ":by": to_item({"a": actor.audit()})["a"],
-    }  # fmt: skip
-    sets = ["#rev = #rev + :one", "#by = :by"]
-    totals: dict[int, tuple[Any, int]] = {}
-    periods: dict[tuple[int, str], Any] = {}
-    positions = {item.lineItemId: index for index, item in enumerate(po.lineItems)}
-    for movement in change.movements:
-        index = positions[movement.line_item_id]
-        amount, matches = totals.get(index, (0, 0))
-        totals[index] = (amount + movement.amount, matches + movement.matches)
-        if movement.month:
-            periods[(index, movement.month)] = periods.get((index, movement.month), 0) + movement.amount
-    for index, (amount, matches) in sorted(totals.items()):
-        values[f":a{index}"] = {"N": str(amount)}
-        values[f":c{index}"] = {"N": str(matches)}
-        sets.append(f"#li[{index}].#inv = #li[{index}].#inv + :a{index}")
-        sets.append(f"#li[{index}].#count = #li[{index}].#count + :c{index}")
-    sets += _monthly_sums_update(change, names, values)
-    for number, ((index, month), amount) in enumerate(sorted(periods.items())):
-        names["#periods"] = "periodInvoiced"
-        names[f"#m{number}"] = month
-        values[f":p{number}"] = {"N": str(amount)}
-        path = f"#li[{index}].#periods.#m{number}"
-        sets.append(f"{path} = if_not_exists({path}, :zero) + :p{number}")
+def balance_update(change: PurchaseOrderMovement, actor: Actor) -> Write:
+    """The PO's balances item as the movements leave it, conditioned on the PO's rev as read; the PO
+    item (``updatedAt``, ``version``: a balance movement is not a user's change) is not written.
+    ``changedBy`` is who moved them, for the PO's event."""
+    after = ledger.apply(change.po, change.movements)
+    attributes = to_item({**balance_attributes(after), "changedBy": actor.audit()})
+    names = {"#rev": "rev", **{f"#{name}": name for name in attributes}}
+    values = {":rev": {"N": str(change.po.rev)}, ":next": {"N": str(after.rev)}}
+    values.update({f":{name}": value for name, value in attributes.items()})
     return Write(
         {
             "Update": {
-                "Key": keys.po_key(po.accountId, po.poId),
-                "UpdateExpression": "SET " + ", ".join(sets),
+                "Key": keys.po_balance_key(after.accountId, after.poId),
+                "UpdateExpression": "SET #rev = :next, " + ", ".join(f"#{name} = :{name}" for name in attributes),
                 "ConditionExpression": "#rev = :rev",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
-        tag=("po", po.poId),
+        tag=("po", after.poId),
     )
 
 
-def _monthly_sums_update(change: PurchaseOrderMovement, names: dict[str, str], values: dict[str, Any]) -> list[str]:
-    """The update of the PO's net debits per service month: each month's sum moved in place, or the
-    whole map written on a PO stored before it was kept (the rev condition rules out a race)."""
-    moved: dict[str, Any] = {}
-    for movement in change.movements:
-        if movement.service_month and movement.amount:
-            moved[movement.service_month] = moved.get(movement.service_month, 0) + movement.amount
-    if not moved:
-        return []
-    names["#monthly"] = "monthlyInvoiced"
-    if change.po.monthlyInvoiced is None:
-        values[":monthly"] = to_item({"m": monthly_sums(change.po, list(change.movements))})["m"]
-        return ["#monthly = :monthly"]
-    sets = []
-    for number, (month, amount) in enumerate(sorted(moved.items())):
-        names[f"#sm{number}"] = month
-        values[f":sm{number}"] = {"N": str(amount)}
-        sets.append(f"#monthly.#sm{number} = if_not_exists(#monthly.#sm{number}, :zero) + :sm{number}")
-    return sets
+def _ledger_entry(invoice: Invoice, change: PurchaseOrderMovement) -> dict[str, Any] | None:
+    """The movement's ledger entry (None: no amount moved), kept on the PO's audit entry for it."""
+    if change.ledger is None:
+        return None
+    entries = [
+        {"lineItemId": m.line_item_id, "month": m.month, "amount": m.amount} for m in change.movements if m.amount
+    ]
+    return {"invoiceId": invoice.invoiceId, "at": invoice.updatedAt, "entries": entries, **change.ledger}
 
 
-def _ledger_write(invoice: Invoice, change: PurchaseOrderMovement) -> Write:
-    """The movement's immutable ledger entry; its key comes from the invoice and its movement
-    number, so a retried or duplicated write can never record it twice."""
-    po = change.po
-    item = {
-        "PK": keys.ledger_pk(po.accountId, po.poId),
-        "SK": keys.ledger_sk(invoice.invoiceId, invoice.movements),
-        "entity": "LEDGER",
-        "invoiceId": invoice.invoiceId,
-        "at": invoice.updatedAt,
-        "entries": [
-            {"lineItemId": m.line_item_id, "month": m.month, "amount": m.amount} for m in change.movements if m.amount
-        ],
-        **(change.ledger or {}),
+def _invoice_at(invoice: Invoice, actor: Actor, version: int, *, moving: bool) -> dict[str, Any]:
+    """The invoice's Put if it is still at ``version``; when the change records a balance movement, also
+    if it numbers the movement next (``numbered``), so that a movement replayed on a later version of
+    the invoice is refused as its ledger entry's key once refused it."""
+    condition = "#version = :version"
+    names, values = {"#version": "version"}, {":version": {"N": str(version)}}
+    if moving:
+        condition += " AND #movements = :previous"
+        names["#movements"] = "movements"
+        values[":previous"] = {"N": str(invoice.movements - 1)}
+    return {
+        "Item": _invoice_item(invoice, actor),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
-    return Write({"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}})
 
 
 class DynamoInvoiceStore:
@@ -200,7 +177,7 @@ class DynamoInvoiceStore:
         if po_id is not None and match_status is not None:
             filters["matchStatus"] = match_status
         page = self.table.page(account_id, index, partition, limit, token, filters=filters)
-        return Page([Invoice.model_validate(item) for item in page.items], page.next_token)
+        return Page([Invoice.model_validate(item) for item in page.items], page.next_token, page.resume)
 
     def save_change(
         self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,
@@ -209,30 +186,23 @@ class DynamoInvoiceStore:
         """One transaction: the invoice (if still at ``expected_version``), each PO's balances (if
         still at the rev read), their ledger and audit entries and alerts due, ``also`` other
         invoices (a credit memo's original), and ``history``: (invoice id, event) on the invoices'
-        trails. A failed condition says which item moved and how it stands now
-        (ReturnValuesOnConditionCheckFailure), so the caller re-decides without a re-read."""
+        trails. A failed condition says which item moved and how it stands now (the invoice as the
+        cancellation returns it; a PO read again, as its balances item alone does not show it), so
+        the caller re-decides at once."""
+        moving = any(change.ledger is not None for change in changes)
         writes = [
             Write(
-                {
-                    "Put": {
-                        "Item": _invoice_item(record, actor),
-                        "ConditionExpression": "#version = :version",
-                        "ExpressionAttributeNames": {"#version": "version"},
-                        "ExpressionAttributeValues": {":version": {"N": str(version)}},
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
+                {"Put": _invoice_at(record, actor, version, moving=moving and record is invoice)},
                 tag=("invoice", record.invoiceId),
             )
             for record, version in ((invoice, expected_version), *also)
         ]
-        writes += [_balance_update(change, actor) for change in changes]
+        writes += [balance_update(change, actor) for change in changes]
         for change in changes:
+            trail = keys.history_pk(change.po.accountId, change.po.poId)
             writes += audit_writes(
-                keys.history_pk(change.po.accountId, change.po.poId), actor, invoice.updatedAt, change.events
+                trail, actor, invoice.updatedAt, change.events, ledger=_ledger_entry(invoice, change)
             )
-            if change.ledger is not None:
-                writes.append(_ledger_write(invoice, change))
             writes += [notice_due(notice) for notice in change.notices]
         for invoice_id, events in _by_invoice(history).items():
             trail = keys.invoice_history_pk(invoice.accountId, invoice_id)
@@ -242,8 +212,12 @@ class DynamoInvoiceStore:
         except Cancelled as cancelled:
             for (kind, identifier), item in cancelled.failed.items():  # type: ignore[misc]
                 if kind == "invoice":
-                    raise InvoiceChanged(_invoice_from(item)) from None
-                raise PurchaseOrderChanged(identifier, po_from(item)) from None
+                    current = _invoice_from(item)
+                    if identifier == invoice.invoiceId and current is not None and current.version == expected_version:
+                        raise StaleWrite(invoice.invoiceId) from None  # at the version read: a movement replayed
+                    raise InvoiceChanged(current) from None
+                found, _ = read_purchase_orders(self.table, [(invoice.accountId, identifier)])
+                raise PurchaseOrderChanged(identifier, found[0].po if found else None) from None
             raise StaleWrite(invoice.invoiceId) from None
 
     def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
@@ -262,10 +236,12 @@ class DynamoInvoiceStore:
         return touched
 
     def ledger_entries(self, account_id: str, po_id: str) -> list[dict[str, Any]]:
-        """Every ledger entry of a PO (for reconciliation and tests)."""
+        """Every ledger entry of a PO, oldest first (for reconciliation and tests): kept on its audit entries."""
         items = self.table.query_all(
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.ledger_pk(account_id, po_id)}},
+            FilterExpression="attribute_exists(#ledger)",
+            ExpressionAttributeNames={"#ledger": "ledger"},
+            ExpressionAttributeValues={":pk": {"S": keys.history_pk(account_id, po_id)}},
             ConsistentRead=True,
         )
-        return [{name: value for name, value in from_item(item).items() if name != "entity"} for item in items]
+        return [from_item(item)["ledger"] for item in items]

@@ -1,7 +1,12 @@
 """The single table's key layout, in one place (every read is a GetItem or a Query, never a Scan).
 
+- the list indexes GSI1, GSI2 and GSI3 keep only keys and share one sort key attribute, ``GSI1SK``.
 - purchase order: PK ``ACCT#<acct>``, SK ``PO#<poId>``; GSI1 ``ACCT#<acct>#PO`` / ``<updatedAt>#<poId>``
-  (list, newest first); GSI2 ``ACCT#<acct>#PO#<status>`` / same sort key (list by status, reads only matches).
+  (list, newest first); GSI2 ``ACCT#<acct>#PO#<status>`` (list by status, reads only matches).
+- PO balances: PK ``ACCT#<acct>``, SK ``POBAL#<poId>``: the line items' invoiced amounts, match counts and periods,
+  the monthly sums, and the PO's ``rev`` (every write of the PO or its balances moves it), with ``definitionRev``,
+  the ``rev`` the PO item was last written at. A match rewrites only this small item, so the PO item and the
+  list indexes that copy it stay as they are; a read of both whose revs disagree met a write between them.
 - settings: PK ``ACCT#<acct>``, SK ``SETTINGS``.
 - tag pointer (one per tag of a PO): PK ``ACCT#<acct>#TAG#<sha256 of the key>``, SK ``<sha256 of the value,
   16 hex>#<poId>``: ``?tag=key`` queries the partition, ``?tag=key:value`` the SK prefix; keys and values are
@@ -9,12 +14,14 @@
 - audit entry: PK ``ACCT#<acct>#POHIST#<poId>``, SK ``<at>#<n>#<random>``.
 - bill-from pointer (one per entity of an ACTIVE PO, written with the PO): PK ``ACCT#<acct>#BILLFROM#<entity>``,
   SK ``<expirationMonth>#<poId>``: the matcher reads only POs that can take an invoice from that entity.
+- active pointer (one per ACTIVE PO, written with it): PK ``ACCT#<acct>#ACTIVE``, SK as a bill-from pointer's:
+  an invoice no PO of its entity takes is told NO_BILL_FROM_MATCH from NO_ACTIVE_PO by the first few.
 - invoice: PK ``ACCT#<acct>``, SK ``INV#<invoiceId>``; GSI1 ``ACCT#<acct>#INV`` (all), GSI2
   ``ACCT#<acct>#INV#<matchStatus>``, GSI3 ``ACCT#<acct>#POINV#<poId>`` (matched to that PO), each by creation.
 - supplier number (one per invoice, written with it: duplicates are refused atomically): PK ``ACCT#<acct>``,
   SK ``SUPPLIERNO#<sha256 of entity, document type and supplier invoice number>``, holding the ``invoiceId``.
 - invoice history entry: PK ``ACCT#<acct>#INVHIST#<invoiceId>``, SK ``<at>#<n>#<random>`` (its own trail).
-- ledger entry (one per balance movement, immutable): PK ``ACCT#<acct>#LEDGER#<poId>``, SK ``<invoiceId>#<n>``.
+- ledger entry (one per balance movement, immutable): the ``ledger`` map of the PO's audit entry for the movement.
 - invoice upload (S3): PK ``ACCT#<acct>``, SK ``UPLOAD#<sha256 of key and version>``; GSI1/GSI2 by status, by arrival.
 - notice (e-mail, at most one per key): PK ``ACCT#<acct>``, SK ``NOTICE#BALANCE_ALERT#<percent>#<poId>``,
   ``NOTICE#PO_EXPIRING#<expirationMonth>#<days>#<poId>`` or ``NOTICE#PO_EXPIRED#<expirationMonth>#<poId>``;
@@ -56,13 +63,16 @@ def po_key(account_id: str, po_id: str) -> Key:
     return key(account_pk(account_id), f"PO#{po_id}")
 
 
+def po_balance_key(account_id: str, po_id: str) -> Key:
+    return key(account_pk(account_id), f"POBAL#{po_id}")
+
+
 def po_index_keys(account_id: str, po_id: str, status: str, updated_at: str) -> dict[str, str]:
     recency = f"{updated_at}#{po_id}"
     return {
         "GSI1PK": po_list_partition(account_id),
         "GSI1SK": recency,
         "GSI2PK": po_list_partition(account_id, status),
-        "GSI2SK": recency,
     }
 
 
@@ -81,6 +91,10 @@ def history_pk(account_id: str, po_id: str) -> str:
 
 def pointer_pk(account_id: str, entity: str) -> str:
     return f"ACCT#{account_id}#BILLFROM#{entity}"
+
+
+def in_effect_pk(account_id: str) -> str:
+    return f"ACCT#{account_id}#ACTIVE"
 
 
 def pointer_sk(expiration_month: str, po_id: str) -> str:
@@ -128,14 +142,6 @@ def po_invoices_partition(account_id: str, po_id: str) -> str:
 
 def invoice_history_pk(account_id: str, invoice_id: str) -> str:
     return f"ACCT#{account_id}#INVHIST#{invoice_id}"
-
-
-def ledger_pk(account_id: str, po_id: str) -> str:
-    return f"ACCT#{account_id}#LEDGER#{po_id}"
-
-
-def ledger_sk(invoice_id: str, movement: int) -> str:
-    return f"{invoice_id}#{movement:06d}"
 
 
 def upload_sk(object_key: str, version: str) -> str:

@@ -9,7 +9,7 @@ entries, and a failed condition says which item moved and how it stands now.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pom.domain.audit import Actor, AuditEvent
@@ -26,6 +26,9 @@ NoticeKey = tuple[str, str]  # opaque to the services: where the outbox keeps a 
 class Page:
     items: list[Any]
     next_token: str | None
+    # The token that resumes the list right after each item (aligned with ``items``; empty when the
+    # store cannot tell): a page cut short, to fit a response, continues from the last item it shows.
+    resume: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class InvoiceChanged(Exception):
 
 
 class PurchaseOrderChanged(Exception):
-    """A PO moved since it was read; carries the current one (None: deleted), learnt without a re-read."""
+    """A PO moved since it was read; carries the current one (None: deleted)."""
 
     def __init__(self, po_id: str, current: PurchaseOrder | None):
         super().__init__(f"PO {po_id} changed")
@@ -130,7 +133,8 @@ class PurchaseOrderStore(Protocol):
     def with_settings(self, account_id: str, po_ids: Sequence[str]) -> tuple[VersionedSettings, list[PurchaseOrder]]:
         """The account's settings and these POs, read together."""
 
-    def active(self, account_id: str) -> list[PurchaseOrder]: ...
+    def in_effect(self, account_id: str, month: str, limit: int) -> list[PurchaseOrder]:
+        """At most ``limit`` ACTIVE POs of any entity in effect in ``month``."""
 
 
 class SettingsStore(Protocol):

@@ -1,7 +1,8 @@
 """What the scheduled job reads and moves in DynamoDB: the sparse, keys-only schedule index (GSI4).
 
-A run costs one Query per shard (``GSI4SK < now``), one BatchGetItem (per 100) for the due POs and
-their accounts' settings, and one conditional write per PO looked at.
+A run costs one Query per shard (``GSI4SK < now``), one BatchGetItem (per 100) for the due POs, their
+balances and their accounts' settings, and one transaction per PO looked at (its next check, a check
+that its balances did not move, the notices due).
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from pom.domain.notices import Notice
-from pom.domain.purchase_orders import OPEN_STATUSES, PurchaseOrder
+from pom.domain.purchase_orders import OPEN_STATUSES
 from pom.store import keys
-from pom.store.dynamo import Cancelled, Table, Write, from_item
+from pom.store.dynamo import Cancelled, Table, Write
 from pom.store.outbox import notice_due
 from pom.store.ports import DueWork, ScheduledPurchaseOrder, VersionedSettings
+from pom.store.purchase_orders import StoredPurchaseOrder, balances_at, read_purchase_orders
 from pom.store.settings import versioned_settings
 
 
-def _scheduled(item: dict[str, Any]) -> ScheduledPurchaseOrder:
-    return ScheduledPurchaseOrder(PurchaseOrder.model_validate(from_item(item)), item.get("GSI4SK", {}).get("S"))
+def _scheduled(stored: StoredPurchaseOrder) -> ScheduledPurchaseOrder:
+    return ScheduledPurchaseOrder(stored.po, stored.item.get("GSI4SK", {}).get("S"))
 
 
 class DynamoScheduleStore:
@@ -50,21 +52,16 @@ class DynamoScheduleStore:
     ) -> tuple[dict[str, VersionedSettings], list[ScheduledPurchaseOrder]]:
         """These POs (account id, PO id) and the settings of these accounts, in one BatchGetItem per 100."""
         settings_keys = [keys.settings_key(account_id) for account_id in dict.fromkeys(account_ids)]
-        po_item_keys = [keys.po_key(account_id, po_id) for account_id, po_id in dict.fromkeys(po_keys)]
-        items = self.table.batch_get([*settings_keys, *po_item_keys])
-        settings = {
-            item["PK"]["S"].removeprefix("ACCT#"): versioned_settings(item)
-            for item in items
-            if item["SK"]["S"] == "SETTINGS"
-        }
+        found, items = read_purchase_orders(self.table, po_keys, also=settings_keys)
+        settings = {item["PK"]["S"].removeprefix("ACCT#"): versioned_settings(item) for item in items}
         for account_id in account_ids:
             settings.setdefault(account_id, versioned_settings(None))
-        return settings, [_scheduled(item) for item in items if item["SK"]["S"].startswith("PO#")]
+        return settings, [_scheduled(stored) for stored in found]
 
     def open_purchase_orders(self, account_id: str) -> list[ScheduledPurchaseOrder]:
         """The account's ACTIVE and SUSPENDED POs (after a change of its notice settings)."""
-        return [
-            _scheduled(item)
+        po_keys = [
+            (account_id, item["SK"]["S"].removeprefix("PO#"))
             for status in OPEN_STATUSES
             for item in self.table.query_all(
                 IndexName="GSI2",
@@ -72,28 +69,28 @@ class DynamoScheduleStore:
                 ExpressionAttributeValues={":pk": {"S": keys.po_list_partition(account_id, status)}},
             )
         ]
+        found, _ = read_purchase_orders(self.table, po_keys)
+        return [_scheduled(stored) for stored in found]
 
     def plan_next_check(self, scheduled: ScheduledPurchaseOrder, next_check: str, notices: Sequence[Notice]) -> bool:
-        """Moves the PO's next expiry check and records the notices now due, in one write, unless the
-        PO was written since it was read (any write: its contacts or months may have changed, and
-        the notices were rendered from what was read)."""
+        """Moves the PO's next expiry check and records the notices now due, in one transaction, unless
+        the PO was written since it was read (any write: its contacts, months or balances may have
+        changed, and the notices were rendered from what was read)."""
         po = scheduled.po
         update: dict[str, Any] = {
             "Key": keys.po_key(po.accountId, po.poId),
             "UpdateExpression": "SET GSI4SK = :next",
-            "ConditionExpression": "GSI4SK = :read AND #rev = :rev",
-            "ExpressionAttributeNames": {"#rev": "rev"},
+            "ConditionExpression": "GSI4SK = :read",
             "ExpressionAttributeValues": {
                 ":next": {"S": keys.schedule_keys(po.accountId, next_check, f"PO#{po.poId}")["GSI4SK"]},
                 ":read": {"S": scheduled.check_key or ""},
-                ":rev": {"N": str(po.rev)},
             },
         }
-        if not notices:
-            applied, _ = self.table.write_if("update_item", **update)
-            return applied
+        unchanged = {"Key": keys.po_balance_key(po.accountId, po.poId), **balances_at(po)}
         try:
-            self.table.transact([Write({"Update": update}), *(notice_due(notice) for notice in notices)])
+            self.table.transact(
+                [Write({"Update": update}), Write({"ConditionCheck": unchanged}), *map(notice_due, notices)]
+            )
         except Cancelled:
             return False
         return True

@@ -28,7 +28,6 @@ class DynamoUploadStore:
             "GSI1PK": keys.upload_list_partition(account_id),
             "GSI1SK": received,
             "GSI2PK": keys.upload_list_partition(account_id, upload["status"]),
-            "GSI2SK": received,
         }
         self.table.put(to_item(item))
 
