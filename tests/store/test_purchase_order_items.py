@@ -26,6 +26,7 @@ def test_a_po_stored_as_one_item_reads_with_its_balances_and_gets_its_balances_i
     assert (read.lineItems[0].invoiced, read.lineItems[0].matchCount, read.rev) == (Decimal("250.00"), 1, debited.rev)
     stored = boto3.client("dynamodb").get_item(TableName=own_table, Key=keys.po_balance_key("legacy", "PO-1"))
     assert from_item(stored["Item"])["definitionRev"] == debited.rev
+    assert [po.poId for po in stores.purchase_orders.in_effect("legacy", "2026-03", 10)] == ["PO-1"]
 
 
 def test_items_written_between_two_reads_are_read_again_and_never_mixed(own_table: str):

@@ -91,7 +91,8 @@ def read_purchase_orders(
 ) -> tuple[list[StoredPurchaseOrder], list[dict[str, Any]]]:
     """These POs (account id, PO id) with their balances, and the items of the ``also`` keys, in one
     BatchGetItem (per 100 keys). A PO whose two items disagree was written between the two reads: it is
-    read again. A PO stored before balances had an item of their own gets it now, from its own figures."""
+    read again. A PO stored before balances had an item of their own gets it now, from its own figures
+    (and its pointers again, the one among the account's ACTIVE POs with them)."""
     wanted = list(dict.fromkeys(po_keys))
     extra = list(also)
     found: dict[tuple[str, str], StoredPurchaseOrder] = {}
@@ -112,10 +113,12 @@ def read_purchase_orders(
             if item is None:
                 continue
             po = PurchaseOrder.model_validate(from_item(item))
-            if balances is None:
-                table.write_if(
+            if balances is None:  # stored before balances had an item, and ACTIVE POs a pointer, of their own
+                migrated, _ = table.write_if(
                     "put_item", Item=balance_item(po, po.rev), ConditionExpression="attribute_not_exists(PK)"
                 )
+                if migrated:
+                    table.batch_put([write.action["Put"]["Item"] for write in pointer_writes(None, po)])
                 torn.append((account, po_id))
             elif int(balances["definitionRev"]["N"]) != po.rev:
                 torn.append((account, po_id))
