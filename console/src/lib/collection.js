@@ -1,3 +1,5 @@
+import { useState } from "react";
+
 // Client-side filtering for the property filters of the PO list and the invoice queue: values may
 // be lists (bill-from entities, tags), numbers (days to expiry) or dates; free text searches the
 // fields each table names.
@@ -95,8 +97,18 @@ export const PROPERTY_FILTER_STRINGS = {
   enteredTextLabel: (text) => `Use: "${text}"`,
 };
 
-/** Table preferences kept in this browser (visible columns, page size, wrapping). */
-export function loadPreferences(key, defaults) {
+/** A table's preferences (visible columns, page size, wrapping), kept in this browser under
+ * ``key``: [the preferences, a setter that also saves them]. */
+export function useSavedPreferences(key, defaults) {
+  const [preferences, setPreferences] = useState(() => loadPreferences(key, defaults));
+  const save = (chosen) => {
+    setPreferences(chosen);
+    savePreferences(key, chosen);
+  };
+  return [preferences, save];
+}
+
+function loadPreferences(key, defaults) {
   try {
     const saved = JSON.parse(localStorage.getItem(key) ?? "null");
     if (saved && Array.isArray(saved.contentDisplay)) {
@@ -111,7 +123,7 @@ export function loadPreferences(key, defaults) {
   return defaults;
 }
 
-export function savePreferences(key, preferences) {
+function savePreferences(key, preferences) {
   try {
     localStorage.setItem(key, JSON.stringify(preferences));
   } catch {

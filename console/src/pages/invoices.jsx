@@ -16,7 +16,7 @@ import { GuardedButton, RouteLink, Status, usePageTitle } from "../components/co
 import { ShowingCount, TablePreferences } from "../components/table-parts.jsx";
 import { describeError, invoiceHref, navigate, poHref, useFlash, useSession } from "../context.jsx";
 import { api, listAll } from "../lib/api.js";
-import { loadPreferences, optionsFor, propertyFilter, PROPERTY_FILTER_STRINGS, savePreferences } from "../lib/collection.js";
+import { optionsFor, propertyFilter, PROPERTY_FILTER_STRINGS, useSavedPreferences } from "../lib/collection.js";
 import { downloadCsv, toCsv } from "../lib/csv.js";
 import { balanceEffect, isCreditMemo, matchedLines, signedSubtotal } from "../lib/invoices.js";
 import { label } from "../lib/labels.js";
@@ -171,7 +171,7 @@ export function InvoicesPage({ params }) {
   const [problem, setProblem] = useState(null);
   const [range, setRange] = useState(null);
   const [working, setWorking] = useState(false);
-  const [preferences, setPreferences] = useState(() => loadPreferences(PREFERENCES_KEY, DEFAULT_PREFERENCES));
+  const [preferences, setPreferences] = useSavedPreferences(PREFERENCES_KEY, DEFAULT_PREFERENCES);
 
   const load = useCallback(() => {
     setInvoices(null);
@@ -408,14 +408,7 @@ export function InvoicesPage({ params }) {
         }
         pagination={<Pagination {...paginationProps} ariaLabels={PAGINATION_LABELS} />}
         preferences={
-          <TablePreferences
-            preferences={preferences}
-            columns={COLUMNS}
-            onConfirm={(detail) => {
-              setPreferences(detail);
-              savePreferences(PREFERENCES_KEY, detail);
-            }}
-          />
+          <TablePreferences preferences={preferences} columns={COLUMNS} onConfirm={setPreferences} />
         }
         footer={
           invoices?.length && filtered.length ? (

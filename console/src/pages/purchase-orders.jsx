@@ -17,7 +17,7 @@ import { BalanceBar, GuardedButton, Money, RouteLink, Status, usePageTitle } fro
 import { ShowingCount, TablePreferences } from "../components/table-parts.jsx";
 import { describeError, navigate, poHref, useNotifyError } from "../context.jsx";
 import { api, listAll } from "../lib/api.js";
-import { loadPreferences, optionsFor, propertyFilter, PROPERTY_FILTER_STRINGS, savePreferences } from "../lib/collection.js";
+import { optionsFor, propertyFilter, PROPERTY_FILTER_STRINGS, useSavedPreferences } from "../lib/collection.js";
 import { downloadCsv, toCsv } from "../lib/csv.js";
 import { label } from "../lib/labels.js";
 import { compareAmounts, formatMoney, fromUnits, minorDigits, percentOf, sumUnits, toUnits } from "../lib/money.js";
@@ -180,7 +180,7 @@ export function PurchaseOrdersPage({ params }) {
   const [pos, setPos] = useState(null);
   const [awaiting, setAwaiting] = useState(null);
   const [problem, setProblem] = useState(null);
-  const [preferences, setPreferences] = useState(() => loadPreferences(PREFERENCES_KEY, DEFAULT_PREFERENCES));
+  const [preferences, setPreferences] = useSavedPreferences(PREFERENCES_KEY, DEFAULT_PREFERENCES);
 
   const load = useCallback(() => {
     setPos(null);
@@ -306,14 +306,7 @@ export function PurchaseOrdersPage({ params }) {
         }
         pagination={<Pagination {...paginationProps} ariaLabels={PAGINATION_LABELS} />}
         preferences={
-          <TablePreferences
-            preferences={preferences}
-            columns={COLUMNS}
-            onConfirm={(detail) => {
-              setPreferences(detail);
-              savePreferences(PREFERENCES_KEY, detail);
-            }}
-          />
+          <TablePreferences preferences={preferences} columns={COLUMNS} onConfirm={setPreferences} />
         }
         footer={
           pos && filtered.length ? (

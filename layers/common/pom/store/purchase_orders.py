@@ -179,8 +179,7 @@ class DynamoPurchaseOrderStore:
         self.table = table
 
     def get(self, account_id: str, po_id: str) -> PurchaseOrder | None:
-        found, _ = read_purchase_orders(self.table, [(account_id, po_id)])
-        return found[0].po if found else None
+        return next(iter(self._read(account_id, [po_id])), None)
 
     def _read(self, account_id: str, po_ids: Sequence[str]) -> list[PurchaseOrder]:
         found, _ = read_purchase_orders(self.table, [(account_id, po_id) for po_id in po_ids])
