@@ -18,6 +18,7 @@ at most 1.5x the floor and a match on the 100-line-item PO at most 2x one on the
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import uuid
@@ -32,7 +33,7 @@ for path in (ROOT, ROOT / "layers" / "common"):
 
 from bench.capacity import FLOOR_READ_UNITS, FLOOR_WRITE_UNITS, CapacityMeter, floor_dollars_per_million  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
-from pom.domain.invoices import new_invoice  # noqa: E402
+from pom.domain.invoices import new_invoice, originals_folder  # noqa: E402
 from pom.domain.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
 from pom.services.matcher import MatcherService  # noqa: E402
@@ -42,6 +43,7 @@ from pom.store.tables import dynamo_stores  # noqa: E402
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 
 
+SELLER = "Amazon Web Services, Inc."
 FLOOR_RATIO_BAR = 1.5  # a match costs at most 1.5x the floor
 SIZE_RATIO_BAR = 2.0  # on a PO of 100 line items, at most twice what it costs on a PO of one
 ONE_LINE = [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}]
@@ -69,22 +71,26 @@ def measure(
     the other POs belong to other accounts (a thousand each) and would suit the invoice there;
     ``unmatched``: no PO takes the invoice, the others are ACTIVE POs of another entity."""
     account_id = f"bench-{uuid.uuid4().hex[:10]}"
-    pos = [] if unmatched else [_purchase_order(account_id, "ELIGIBLE", "AWS Inc.", line_items=line_items)]
+    pos = [] if unmatched else [_purchase_order(account_id, "ELIGIBLE", SELLER, line_items=line_items)]
     for number in range(ineligible):
         if unmatched:
             pos.append(_purchase_order(account_id, f"OTHER-{number}", "Another Seller LLC"))
         elif elsewhere:
-            pos.append(_purchase_order(f"{account_id}-other-{number // 1000}", f"ELIGIBLE-{number}", "AWS Inc."))
+            pos.append(_purchase_order(f"{account_id}-other-{number // 1000}", f"ELIGIBLE-{number}", SELLER))
         elif number % 2:
             pos.append(_purchase_order(account_id, f"OTHER-{number}", "Another Seller LLC"))
         else:
-            pos.append(_purchase_order(account_id, f"EXPIRED-{number}", "AWS Inc.", status="EXPIRED"))
+            pos.append(_purchase_order(account_id, f"EXPIRED-{number}", SELLER, status="EXPIRED"))
     stores.purchase_orders.import_many(pos, Actor(account_id, "bench"))
     document = InvoiceDocument.model_validate(
-        {"invoiceId": "INV-1", "billingEntity": "AWS Inc.", "invoiceType": "MONTHLY_USAGE", "issueDate": "2026-03-15",
-         "currency": "USD", "subtotal": "100.00", "tax": "0", "total": "100.00"}
+        {"invoiceId": "INV-2026-03-0001", "billingEntity": SELLER, "invoiceType": "MONTHLY_USAGE",
+         "issueDate": "2026-03-15", "currency": "USD", "subtotal": "100.00", "tax": "0", "total": "100.00"}
     )  # fmt: skip
-    invoice = new_invoice(account_id, document, NOW, "bench", "bench")
+    # As POST /invoices records it: the original's key and digest, the user who sent it.
+    digest = hashlib.sha256(document.model_dump_json().encode()).hexdigest()
+    key = f"{originals_folder(account_id, document.invoiceId)}{digest}.json"
+    clerk = Actor(account_id, str(uuid.uuid4()), "ap.clerk@example.com")
+    invoice = new_invoice(account_id, document, NOW, key, digest, received_by=clerk)
     stores.invoices.create(invoice)
     counter = CapacityMeter()
     client = stores.purchase_orders.table.client  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "common"
 
 from pom.core.months import iso_timestamp, utc_now
 from pom.store.ports import InvoiceStore
+from pom.store.streams import stream_image
 from pom.store.tables import dynamo_stores
 
 
@@ -69,11 +70,10 @@ def replay(queue_url: str, invoices: InvoiceStore, sqs: Any, streams: Any) -> Re
             batch = json.loads(message["Body"])["DDBStreamBatchInfo"]
             for record in batch_records(streams, batch):
                 report.records += 1
-                image = record["dynamodb"].get("NewImage", {})
-                if image.get("entity", {}).get("S") != "INVOICE":
+                image = stream_image(record["dynamodb"].get("NewImage", {}))
+                if image.get("entity") != "INVOICE":
                     continue
-                account_id, invoice_id = image["accountId"]["S"], image["invoiceId"]["S"]
-                if invoices.touch_pending(account_id, invoice_id, iso_timestamp(utc_now())):
+                if invoices.touch_pending(image["accountId"], image["invoiceId"], iso_timestamp(utc_now())):
                     report.invoices_replayed += 1
                 else:
                     report.already_done += 1

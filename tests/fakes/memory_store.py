@@ -166,8 +166,10 @@ class _Table:
         suffix = next(self.transactions)
         trail = (self.audit if trails is None else trails).setdefault(po_key, {})
         for index, event in enumerate(events):
-            entry = {"at": at, "actor": actor.audit(), "action": event.action, "details": jsonio.dumps(event.details)}
-            trail[f"{at}#{index:02d}#{suffix:08d}"] = entry
+            by = system_actor(actor.account_id) if event.by_service else actor
+            when = event.at or at
+            entry = {"at": when, "actor": by.audit(), "action": event.action, "details": jsonio.dumps(event.details)}
+            trail[f"{when}#{index:02d}#{suffix:08d}"] = entry
 
     def notice_due(self, notice: Notice) -> None:
         """Records a notice as due unless recorded before (its first rendering and due time stay) and

@@ -331,11 +331,32 @@ def test_an_invoice_change_writes_its_history_and_a_failed_one_writes_none(store
     stores.invoices.save_change(
         submitted, after.version, [], Actor(account, "ana"), history=invoices.trail_entries(after, submitted)
     )
-    first = stores.invoices.history(account, "INV-1", 1, None)
-    assert [(e["action"], e["actor"]) for e in first.items] == [("SUBMITTED", {"userId": "ana", "email": None})]
-    rest = stores.invoices.history(account, "INV-1", 10, first.next_token)
-    assert [(e["action"], e["details"]["poId"]) for e in rest.items] == [("MATCHED", "PO-1")]
+    trail = stores.invoices.history(account, "INV-1", 10, None)
+    assert [(e["action"], e["actor"]) for e in trail.items] == [("SUBMITTED", {"userId": "ana", "email": None})]
+    # The match of the invoice as received is its own record (untrailed), not an item of its trail.
+    assert after.matchUntrailed
     assert stores.invoices.history(new_account(), "INV-1", 10, None).items == []
+
+
+def test_a_change_superseding_an_untrailed_match_writes_its_entry_as_it_was_made(stores: Stores, account: str):
+    po = created(stores, account)
+    invoice = new_inv(account)
+    stores.invoices.create(invoice)
+    after, change = matched(invoice, po, later(5))
+    stores.invoices.save_change(
+        after, invoice.version, [change], Actor(account, "system"), history=invoices.trail_entries(invoice, after)
+    )
+    unmatched = invoices.unmatched(after, "UNMATCHED_BY_USER", later(6))
+    assert not unmatched.matchUntrailed
+    stores.invoices.save_change(
+        unmatched, after.version, [], Actor(account, "ana"), history=invoices.trail_entries(after, unmatched)
+    )
+    entries = stores.invoices.history(account, "INV-1", 10, None).items
+    assert [(e["action"], e["actor"]["userId"], e["at"]) for e in entries] == [
+        ("UNMATCHED", "ana", iso_timestamp(later(6))),
+        ("MATCHED", "system", iso_timestamp(later(5))),
+    ]
+    assert entries[1]["details"]["poId"] == "PO-1"
 
 
 def test_a_change_on_a_stale_invoice_fails_with_the_current_one(stores: Stores, account: str):

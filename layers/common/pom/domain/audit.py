@@ -50,7 +50,10 @@ def actor_view(stored: Any) -> dict[str, str | None]:
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """What a change did, for the PO's audit trail (the service adds who and when)."""
+    """What a change did, for an audit trail (the service adds who and when: the change's, unless
+    the event happened earlier, ``at``, done by the service itself, ``by_service``)."""
 
     action: str
     details: dict[str, Any] = field(default_factory=dict)
+    at: str | None = None
+    by_service: bool = False

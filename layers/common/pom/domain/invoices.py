@@ -98,6 +98,10 @@ class Invoice(BaseModel):
     updatedAt: str
     version: int = 1
     movements: int = 0  # transactions that moved a balance for this invoice: numbers its ledger entries
+    # The matcher's match of the invoice as received has no entry on the invoice's trail: its match
+    # record is that entry (``untrailed_event``) until a change supersedes it and writes it there.
+    # One item less per match; its trail is empty until then, so the entry is its oldest but RECEIVED.
+    matchUntrailed: bool = False
     # Who uploaded it ({"userId", "email"}; the RECEIVED entry of its history), and who submitted it
     # (its user id: with separateApprover, that user cannot approve it).
     receivedBy: dict[str, Any] | str | None = None
@@ -110,8 +114,7 @@ class Invoice(BaseModel):
 
     @property
     def service_month(self) -> str:
-        """What matching compares with months and periods: the billing period, else the issue month."""
-        return self.billingPeriod or self.issueDate[:7]
+        return service_month(self.billingPeriod, self.issueDate)
 
     @property
     def supplier_number(self) -> str:
@@ -127,6 +130,11 @@ class Invoice(BaseModel):
             tuple((line.lineNumber, debit, line.poLineItemId) for line, debit in zip(lines, debits, strict=True)),
             unknown_po_reference=self.poReference is not None and self.poId is None,
         )  # fmt: skip
+
+
+def service_month(billing_period: str | None, issue_date: str) -> str:
+    """What matching compares with months and periods: the billing period, else the issue month."""
+    return billing_period or issue_date[:7]
 
 
 def supplier_identity(billing_entity: str, document_type: str, supplier_number: str) -> str:
@@ -245,6 +253,22 @@ def new_invoice(
     )  # fmt: skip
 
 
+def originals_folder(account_id: str, invoice_id: str) -> str:
+    """Where an invoice's originals are kept in the document bucket, each named by its bytes' digest."""
+    return f"originals/{account_id}/{invoice_id}/"
+
+
+def recorded_entries(invoice: Invoice) -> list[dict[str, Any]]:
+    """The oldest entries of an invoice's history, newest first, as the API shows them, which the
+    invoice itself records: its untrailed match, if any, and its receipt."""
+    if not invoice.matchUntrailed:
+        return [received_entry(invoice)]
+    event = untrailed_event(invoice)
+    assert event.at is not None  # noqa: S101
+    untrailed = {"at": display_timestamp(event.at), "actor": actor_view(None), "action": event.action}
+    return [{**untrailed, "details": event.details}, received_entry(invoice)]
+
+
 def received_entry(invoice: Invoice) -> dict[str, Any]:
     """The first entry of an invoice's history, as the API shows it: the invoice itself records it."""
     details = {"documentType": invoice.documentType, "documentKey": invoice.documentKey.rsplit("/", 1)[-1]}
@@ -253,6 +277,10 @@ def received_entry(invoice: Invoice) -> dict[str, Any]:
 
 
 def _changed(invoice: Invoice, now: datetime, **changes: Any) -> Invoice:
+    """The invoice with ``changes``, a version on; a change of its match state no longer stands on an
+    untrailed match (``history_events`` writes that match's entry)."""
+    if any(name in changes and changes[name] != getattr(invoice, name) for name in ("matchStatus", "match")):
+        changes.setdefault("matchUntrailed", False)
     return invoice.model_copy(update={**changes, "version": invoice.version + 1, "updatedAt": precise_timestamp(now)})
 
 
@@ -303,6 +331,8 @@ def match_record(decision: Decision, month: str, now: datetime, *, manual: bool 
 
 
 def matched(invoice: Invoice, decision: Decision, now: datetime, *, manual: bool = False) -> Invoice:
+    """The invoice matched; the matcher's match of the invoice as received (nothing written since:
+    its trail is empty) stays untrailed."""
     return _changed(
         invoice,
         now,
@@ -310,6 +340,7 @@ def matched(invoice: Invoice, decision: Decision, now: datetime, *, manual: bool
         match=match_record(decision, invoice.service_month, now, manual=manual),
         unmatchedReason=None,
         matchExplanation=decision.explanation,
+        matchUntrailed=not manual and invoice.version == 1,
     )
 
 
@@ -492,13 +523,17 @@ def reject(invoice: Invoice, now: datetime, reason: str | None = None) -> Invoic
 def history_events(before: Invoice, after: Invoice, details: dict[str, Any] | None = None) -> list[AuditEvent]:
     """What a change did to an invoice, for its own trail (the store adds who and when): its match
     (MATCHED, REMATCHED, UNMATCHED), credits against it (CREDITED) and its approval (SUBMITTED,
-    APPROVED, REJECTED). ``details`` (a reason, the memo that credited it) go on every entry."""
+    APPROVED, REJECTED). ``details`` (a reason, the memo that credited it) go on every entry. An
+    untrailed match the change supersedes goes on the trail first, as it was made."""
     extra = details or {}
     events: list[AuditEvent] = []
+    match_moved = (before.matchStatus, before.match) != (after.matchStatus, after.match)
+    if match_moved and before.matchUntrailed:
+        events.append(untrailed_event(before))
     if after.matchStatus == "PENDING":
         return events  # a memo woken for the matcher: its match is recorded when it is matched
-    if (before.matchStatus, before.match) != (after.matchStatus, after.match):
-        events.append(_match_event(before, after, extra))
+    if match_moved and not after.matchUntrailed:
+        events.append(_match_event(before.match, after, extra))
     credited = after.creditedAmount - before.creditedAmount
     if credited:
         events.append(AuditEvent("CREDITED", {"amount": format_amount(credited, after.currency), **extra}))
@@ -506,6 +541,12 @@ def history_events(before: Invoice, after: Invoice, details: dict[str, Any] | No
         reason = {"reason": after.rejectionReason} if after.approvalStatus == "REJECTED" else {}
         events.append(AuditEvent(after.approvalStatus, {**reason, **extra}))
     return events
+
+
+def untrailed_event(invoice: Invoice) -> AuditEvent:
+    """The entry of an untrailed match (``matchUntrailed``): made by the service when it was matched."""
+    assert invoice.match is not None  # noqa: S101 - only a match is left untrailed
+    return AuditEvent("MATCHED", _match_event(None, invoice, {}).details, at=invoice.match.matchedAt, by_service=True)
 
 
 def trail_entries(
@@ -519,10 +560,9 @@ def trail_entries(
     return entries
 
 
-def _match_event(before: Invoice, after: Invoice, extra: dict[str, Any]) -> AuditEvent:
+def _match_event(previous: Match | None, after: Invoice, extra: dict[str, Any]) -> AuditEvent:
     if after.match is None:
-        previous = before.match.poId if before.match else None
-        return AuditEvent("UNMATCHED", {"reason": after.unmatchedReason, "poId": previous, **extra})
+        return AuditEvent("UNMATCHED", {"reason": after.unmatchedReason, "poId": previous and previous.poId, **extra})
     match = after.match
     details = {
         "poId": match.poId,
@@ -533,8 +573,8 @@ def _match_event(before: Invoice, after: Invoice, extra: dict[str, Any]) -> Audi
         "manual": match.manual,
         **extra,
     }
-    if before.match is not None:
-        details["previous"] = {"poId": before.match.poId, "lineItemId": before.match.lineItemId}
+    if previous is not None:
+        details["previous"] = {"poId": previous.poId, "lineItemId": previous.lineItemId}
         return AuditEvent("REMATCHED", details)
     return AuditEvent("MATCHED", details)
 

@@ -7,8 +7,11 @@ balance, on the PO's rev, in one transaction with its ledger and audit entries.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -183,7 +186,8 @@ class InvoiceService:
         kind = documents_in.MEDIA_TYPES[source_format]
         # Named by the bytes' digest: the same invoice in another format is another original, kept beside it.
         original_digest = hashlib.sha256(original).hexdigest()
-        key = f"originals/{account_id}/{document.invoiceId}/{original_digest}.{documents_in.EXTENSIONS[kind]}"
+        folder = invoices.originals_folder(account_id, document.invoiceId)
+        key = f"{folder}{original_digest}.{documents_in.EXTENSIONS[kind]}"
         self.documents.put(key, original, kind)
         invoice = invoices.new_invoice(
             account_id, document, self.clock(), key, digest,
@@ -244,12 +248,20 @@ class InvoiceService:
         return page
 
     def history(self, account_id: str, invoice_id: str, limit: int, token: str | None) -> Page:
-        """The invoice's trail, newest first; its last page ends with its receipt."""
+        """The invoice's trail, newest first, then the entries the invoice records itself (its
+        untrailed match, its receipt: ``invoices.recorded_entries``), paged as one list."""
         invoice = self.get(account_id, invoice_id)
-        page = self.invoices.history(account_id, invoice_id, limit, token)
-        if page.next_token is None:
-            return Page([*page.items, invoices.received_entry(invoice)], None)
-        return page
+        skip = _recorded_offset(token, invoice_id)
+        items: list[dict[str, Any]] = []
+        if skip is None:
+            page = self.invoices.history(account_id, invoice_id, limit, token)
+            if page.next_token is not None:
+                return page
+            items, skip = page.items, 0
+        recorded = invoices.recorded_entries(invoice)
+        shown = recorded[skip : skip + limit - len(items)]
+        more = skip + len(shown) < len(recorded)
+        return Page([*items, *shown], _recorded_token(invoice_id, skip + len(shown)) if more else None)
 
     def document_link(self, account_id: str, invoice_id: str) -> dict[str, Any]:
         invoice = self.get(account_id, invoice_id)
@@ -460,3 +472,26 @@ def _debited_by_hand(
     old = invoice.match
     explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}
     return invoices.matched(invoice, Decision(base, (debit,), flags, explanation=explanation), now, manual=True)
+
+
+def _recorded_token(invoice_id: str, offset: int) -> str:
+    """The token of a history page that starts ``offset`` entries into the invoice's recorded ones."""
+    plain = json.dumps({"recordedOf": invoice_id, "offset": offset}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
+
+
+def _recorded_offset(token: str | None, invoice_id: str) -> int | None:
+    """The offset a ``_recorded_token`` of this invoice's history carries; None for any other token
+    (the trail's own, which its store checks)."""
+    if token is None:
+        return None
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(plain, dict) or "recordedOf" not in plain:
+        return None
+    offset = plain.get("offset")
+    if plain["recordedOf"] != invoice_id or not isinstance(offset, int) or not 0 <= offset <= 2:
+        raise ValidationFailed([FieldError(("query", "nextToken"), "is not a token this list returned")])
+    return offset

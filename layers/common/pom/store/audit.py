@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pom.core import jsonio
-from pom.domain.audit import Actor, AuditEvent, actor_view
+from pom.domain.audit import Actor, AuditEvent, actor_view, system_actor
 from pom.store.dynamo import Table, Write, to_item
 from pom.store.ports import Page
 
@@ -19,7 +19,8 @@ def audit_writes(
 ) -> list[Write]:
     """One Put per event on the trail (partition) ``trail``; the SK orders them by time and never
     collides (random suffix). ``ledger``: the balance movement the first event records, kept on its
-    entry (``DynamoInvoiceStore.ledger_entries`` reads them): one item, not two, per movement."""
+    entry (``DynamoInvoiceStore.ledger_entries`` reads them): one item, not two, per movement. An
+    event may name its own time and the service as its actor (``AuditEvent``)."""
     suffix = secrets.token_hex(4)
     return [
         Write(
@@ -28,10 +29,10 @@ def audit_writes(
                     "Item": to_item(
                         {
                             "PK": trail,
-                            "SK": f"{at}#{index:02d}#{suffix}",
+                            "SK": f"{event.at or at}#{index:02d}#{suffix}",
                             "entity": "AUDIT",
-                            "at": at,
-                            "actor": actor.audit(),
+                            "at": event.at or at,
+                            "actor": (system_actor(actor.account_id) if event.by_service else actor).audit(),
                             "action": event.action,
                             "details": jsonio.dumps(event.details),
                             **({"ledger": ledger} if ledger is not None and index == 0 else {}),

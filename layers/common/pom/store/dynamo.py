@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI3PK", "GSI4PK", 
 LIST_SORT_KEY = "GSI1SK"  # the sort key of the three list indexes
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _BATCH_LIMIT = 100
+_FILTERED_ROUNDS = 4  # an index page with filters reads at most this many pages of keys
 
 
 def to_item(document: dict[str, Any]) -> dict[str, Any]:
@@ -155,26 +156,35 @@ class Table:
     def page(
         self, account_id: str, index: str | None, partition: str, limit: int, token: str | None,
         *, filters: dict[str, str] | None = None, sk_prefix: str | None = None,
+        decode: Callable[[dict[str, Any]], dict[str, Any]] = from_item,
     ) -> Page:  # fmt: skip
         """One page of a partition, newest first: one Query, and for an index (they keep only keys,
         so that a write changing no key rewrites no index) one BatchGetItem of the page's items.
-        ``filters`` (attribute = value) narrow what is returned, not what is read, so they are only
-        used beside a key that does the work; ``sk_prefix`` (base table only) narrows the partition
-        to sort keys that begin with it."""
+        ``filters`` (attribute = value) narrow what is returned, not what is read: on an index, up to
+        ``_FILTERED_ROUNDS`` pages of keys are read to fill the page (fewer items and a ``nextToken``
+        when the filter keeps few of them); ``sk_prefix`` (base table only) narrows the partition
+        to sort keys that begin with it; ``decode`` reads an item (with its keys) as the store's model does."""
         if index is None:
             items, page = self._query_page(
                 account_id, None, partition, limit, token, filters=filters, sk_prefix=sk_prefix
             )
-            return Page([from_item(item) for item in items], page.next_token, page.resume)
-        page = self.page_keys(account_id, index, partition, limit, token)
-        found = {(item["PK"]["S"], item["SK"]["S"]): item for item in self.batch_get([key(*k) for k in page.items])}
+            return Page([decode(item) for item in items], page.next_token, page.resume)
         wanted = {name: {"S": value} for name, value in (filters or {}).items()}
-        kept = [
-            (found[k], resume)
-            for k, resume in zip(page.items, page.resume, strict=True)
-            if k in found and all(found[k].get(n) == v for n, v in wanted.items())
-        ]
-        return Page([from_item(item) for item, _ in kept], page.next_token, [resume for _, resume in kept])
+        kept: list[tuple[dict[str, Any], str]] = []
+        for _ in range(_FILTERED_ROUNDS if wanted else 1):
+            page = self.page_keys(account_id, index, partition, limit, token)
+            found = {(item["PK"]["S"], item["SK"]["S"]): item for item in self.batch_get([key(*k) for k in page.items])}
+            kept += [
+                (found[k], resume)
+                for k, resume in zip(page.items, page.resume, strict=True)
+                if k in found and all(found[k].get(n) == v for n, v in wanted.items())
+            ]
+            token = page.next_token
+            if len(kept) >= limit or token is None:
+                break
+        if len(kept) > limit:
+            kept, token = kept[:limit], kept[limit - 1][1]
+        return Page([decode(item) for item, _ in kept], token, [resume for _, resume in kept])
 
     def page_keys(self, account_id: str, index: str, partition: str, limit: int, token: str | None) -> Page:
         """One page of an index's partition, newest first: the (PK, SK) of its items, one Query."""

@@ -10,12 +10,15 @@ entry) and alerts due. The invoice's version condition is what makes a replayed 
 
 from __future__ import annotations
 
+import base64
+import copy
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from pom.domain import ledger
-from pom.domain.audit import Actor, AuditEvent
-from pom.domain.invoices import Invoice, supplier_identity
+from pom.domain.audit import SYSTEM, Actor, AuditEvent, actor_view
+from pom.domain.invoices import Invoice, originals_folder, service_month, supplier_identity
 from pom.domain.ledger import PurchaseOrderMovement
 from pom.store import keys
 from pom.store.audit import audit_writes, trail_page
@@ -24,32 +27,98 @@ from pom.store.outbox import notice_due
 from pom.store.ports import InvoiceChanged, Page, PurchaseOrderChanged, StaleWrite
 from pom.store.purchase_orders import balance_attributes, read_purchase_orders
 
-# The invoice's fields that read back as None when left out of its item.
-_NONE_BY_DEFAULT = frozenset(name for name, field in Invoice.model_fields.items() if field.get_default() is None)
+# Written whatever their value: conditions and the stream's filters name them.
+_ALWAYS_WRITTEN = ("matchStatus", "approvalStatus", "version", "movements")
+_IN_KEYS = frozenset({"accountId", "createdAt"})  # read back from the key and the list sort key
+# A match explanation's parts that are mostly empty, left out when they are.
+_EXPLANATION_EMPTY: dict[str, Any] = {"excluded": [], "excludedCount": 0, "excludedByReason": {}}
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+_BASE64_DIGEST = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _match_echoes(document: dict[str, Any]) -> dict[str, Any]:
+    """What a match usually repeats of its invoice (``document``: the invoice's fields), left out of
+    the item when it does: when it was made (the invoice's last write, until another), the month it
+    was made for, and the PO's currency."""
+    return {
+        "matchedAt": document["updatedAt"],
+        "month": service_month(document.get("billingPeriod"), document["issueDate"]),
+        "poCurrency": document["currency"],
+    }
 
 
 def _invoice_item(invoice: Invoice, actor: Actor | None = None) -> dict[str, Any]:
-    """The invoice's item; ``changedBy``, who wrote it last, is what its event names as the actor.
-    Optional fields without a value are left out (read back as None, their default): most of an
-    invoice's are empty, and an item under 1 KB costs half the write units."""
-    created = f"{invoice.createdAt}#{invoice.invoiceId}"
+    """The invoice's item, under 1 KB in the common case (an item under 1 KB costs half the write
+    units). Left out: fields at their defaults (at any depth), empty explanation parts, what the
+    match repeats of the invoice, and what the keys hold (the account, the creation time); digests
+    are kept in base64 and the original's key after its folder (``originals_folder``).
+    ``invoice_document`` reads it back whole. ``changedBy``, who wrote it last, is what its event
+    names as the actor; left out for the service itself."""
+    written = invoice.model_dump(mode="python", exclude_defaults=True, exclude=_IN_KEYS)
+    if match := written.get("match"):
+        for name, value in _match_echoes(written).items():
+            if match[name] == value:
+                del match[name]
+    if explanation := written.get("matchExplanation"):
+        written["matchExplanation"] = {
+            name: value for name, value in explanation.items() if _EXPLANATION_EMPTY.get(name, ...) != value
+        }
+    written["contentHash"] = _compact_digest(invoice.contentHash)
+    folder = originals_folder(invoice.accountId, invoice.invoiceId)
+    if invoice.documentKey.startswith(folder):
+        name, dot, extension = invoice.documentKey.removeprefix(folder).partition(".")
+        written["documentFile"] = _compact_digest(name) + dot + extension
+        del written["documentKey"]
+    changed_by = actor.audit() if actor is not None else invoice.receivedBy
     document: dict[str, Any] = {
-        **{
-            name: value
-            for name, value in invoice.model_dump(mode="python").items()
-            if value is not None or name not in _NONE_BY_DEFAULT
-        },
-        "changedBy": actor.audit() if actor is not None else invoice.receivedBy,
+        **{name: getattr(invoice, name) for name in _ALWAYS_WRITTEN},
+        **written,
+        **({"changedBy": changed_by} if changed_by and actor_view(changed_by)["userId"] != SYSTEM else {}),
         "PK": keys.account_pk(invoice.accountId),
         "SK": f"INV#{invoice.invoiceId}",
         "entity": "INVOICE",
         "GSI1PK": keys.invoice_list_partition(invoice.accountId),
-        "GSI1SK": created,
-        "GSI2PK": keys.invoice_list_partition(invoice.accountId, invoice.matchStatus),
+        "GSI1SK": f"{invoice.createdAt}#{invoice.invoiceId}",
     }
     if invoice.match is not None:
         document["GSI3PK"] = keys.po_invoices_partition(invoice.accountId, invoice.match.poId)
+    else:  # by match status: only the invoices that need someone (MATCHED ones are read from GSI1)
+        document["GSI2PK"] = keys.invoice_list_partition(invoice.accountId, invoice.matchStatus)
     return to_item(document)
+
+
+def invoice_document(item: dict[str, Any]) -> dict[str, Any]:
+    """An invoice's item (a stream image too) as the model reads it: what ``_invoice_item`` left out
+    put back."""
+    document = from_item(item)
+    if "accountId" not in document:
+        document["accountId"] = keys.account_of(item["PK"]["S"])
+    if "createdAt" not in document:
+        document["createdAt"] = item["GSI1SK"]["S"].split("#", 1)[0]
+    document["contentHash"] = _full_digest(document["contentHash"])
+    if "documentFile" in document:
+        name, dot, extension = document.pop("documentFile").partition(".")
+        folder = originals_folder(document["accountId"], document["invoiceId"])
+        document["documentKey"] = folder + _full_digest(name) + dot + extension
+    if (match := document.get("match")) is not None:
+        document["match"] = {**_match_echoes(document), **match}
+    explanation = document.get("matchExplanation")
+    if explanation is not None and ("candidates" in explanation or "lines" in explanation):
+        document["matchExplanation"] = {**copy.deepcopy(_EXPLANATION_EMPTY), **explanation}
+    return document
+
+
+def _compact_digest(text: str) -> str:
+    """A SHA-256 in hex as its 43 base64 characters; any other text as it is."""
+    if _HEX_DIGEST.fullmatch(text):
+        return base64.urlsafe_b64encode(bytes.fromhex(text)).decode().rstrip("=")
+    return text
+
+
+def _full_digest(text: str) -> str:
+    if _BASE64_DIGEST.fullmatch(text):
+        return base64.urlsafe_b64decode(text + "=").hex()
+    return text
 
 
 def _new_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +138,7 @@ def _by_invoice(history: Sequence[tuple[str, AuditEvent]]) -> dict[str, list[Aud
 
 
 def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
-    return Invoice.model_validate(from_item(item)) if item else None
+    return Invoice.model_validate(invoice_document(item)) if item else None
 
 
 def balance_update(change: PurchaseOrderMovement, actor: Actor) -> Write:
@@ -166,17 +235,19 @@ class DynamoInvoiceStore:
         self, account_id: str, limit: int, token: str | None, *, match_status: str | None = None,
         approval_status: str | None = None, po_id: str | None = None,
     ) -> Page:  # fmt: skip
-        """Newest first, from the index keyed by the most selective filter given (PO, then match status)."""
+        """Newest first, from the index keyed by the most selective filter given (PO, then match status).
+        The status index holds only the invoices not matched, so that a match moves one index entry
+        fewer: MATCHED ones, most of an account's, are the all-invoices index filtered."""
         if po_id is not None:
             index, partition = "GSI3", keys.po_invoices_partition(account_id, po_id)
-        elif match_status is not None:
+        elif match_status is not None and match_status != "MATCHED":
             index, partition = "GSI2", keys.invoice_list_partition(account_id, match_status)
         else:
             index, partition = "GSI1", keys.invoice_list_partition(account_id)
         filters = {"approvalStatus": approval_status} if approval_status else {}
-        if po_id is not None and match_status is not None:
+        if match_status is not None and index != "GSI2":
             filters["matchStatus"] = match_status
-        page = self.table.page(account_id, index, partition, limit, token, filters=filters)
+        page = self.table.page(account_id, index, partition, limit, token, filters=filters, decode=invoice_document)
         return Page([Invoice.model_validate(item) for item in page.items], page.next_token, page.resume)
 
     def save_change(

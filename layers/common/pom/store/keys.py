@@ -55,6 +55,11 @@ def account_pk(account_id: str) -> str:
     return f"ACCT#{account_id}"
 
 
+def account_of(pk: str) -> str:
+    """The account an item's ``PK`` (``account_pk``) names."""
+    return pk.removeprefix("ACCT#")
+
+
 def key(pk: str, sk: str) -> Key:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 

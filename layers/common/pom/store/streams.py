@@ -9,6 +9,7 @@ from typing import Any
 from pom.core.months import iso_timestamp
 from pom.domain.events import StreamChange
 from pom.store.dynamo import from_item
+from pom.store.invoices import invoice_document
 
 
 def stream_change(record: dict[str, Any]) -> StreamChange:
@@ -22,6 +23,11 @@ def stream_change(record: dict[str, Any]) -> StreamChange:
         event_name=record["eventName"],
         sequence=stream["SequenceNumber"],
         at=iso_timestamp(moment),
-        old=from_item(stream["OldImage"]) if "OldImage" in stream else None,
-        new=from_item(stream["NewImage"]) if "NewImage" in stream else None,
+        old=stream_image(stream["OldImage"]) if "OldImage" in stream else None,
+        new=stream_image(stream["NewImage"]) if "NewImage" in stream else None,
     )
+
+
+def stream_image(image: dict[str, Any]) -> dict[str, Any]:
+    """An image as its store reads it (an invoice's item leaves out what its keys hold)."""
+    return invoice_document(image) if image.get("entity", {}).get("S") == "INVOICE" else from_item(image)
