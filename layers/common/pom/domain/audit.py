@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SYSTEM = "system"  # the audit trail's user for what the service does by itself
 
@@ -11,8 +10,7 @@ SYSTEM = "system"  # the audit trail's user for what the service does by itself
 ROLES = frozenset({"viewer", "buyer", "payables", "approver", "admin"})
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     """Who acts: the account (tenant), the user (the token's ``sub``), the user's e-mail address
     when verified, and the user's roles; all from the authorizer."""
 
@@ -48,9 +46,8 @@ def actor_view(stored: Any) -> dict[str, str | None]:
     return {"userId": str(stored or SYSTEM), "email": None}
 
 
-@dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(NamedTuple):
     """What a change did, for the PO's audit trail (the service adds who and when)."""
 
     action: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any]

@@ -7,7 +7,6 @@ balance, on the PO's rev, in one transaction with its ledger and audit entries.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -394,7 +393,7 @@ class InvoiceService:
                 forecast_alerts=versioned.settings.notifications.forecastAlerts,
             )  # fmt: skip
             unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
-            return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])], woken)
+            return InvoiceWrite(after, [change._replace(events=[unmatched_event, *change.events])], woken)
         changes = []
         if old_po is not None and undo:
             changes.append(
