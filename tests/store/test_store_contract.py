@@ -7,7 +7,6 @@ account of its own, so an implementation over a shared table (moto) needs no cle
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -420,7 +419,7 @@ def test_a_ledger_entry_is_never_written_twice(stores: Stores, account: str):
     after, change = matched(invoice, po, later(5))
     stores.invoices.save_change(after, invoice.version, [change], Actor(account, "system"))
     debited = stores.purchase_orders.get(account, "PO-1")
-    replayed = replace(change, po=debited)  # the PO and the invoice as they are now, the same movement number
+    replayed = change._replace(po=debited)  # the PO and the invoice as they are now, the same movement number
     submitted = invoices.submit(after, AccountSettings(), later(6), "ana")
     with pytest.raises(StaleWrite):
         stores.invoices.save_change(submitted, after.version, [replayed], Actor(account, "system"))

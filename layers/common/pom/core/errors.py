@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One offending field: ``loc`` is its path (``("body", "lineItems", 0, "amount")``)."""
 
     loc: tuple[str | int, ...]

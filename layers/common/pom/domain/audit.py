@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SYSTEM = "system"  # the audit trail's user for what the service does by itself
 
@@ -11,8 +10,7 @@ SYSTEM = "system"  # the audit trail's user for what the service does by itself
 ROLES = frozenset({"viewer", "buyer", "payables", "approver", "admin"})
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     """Who acts: the account (tenant), the user (the token's ``sub``), the user's e-mail address
     when verified, and the user's roles; all from the authorizer."""
 
@@ -48,12 +46,11 @@ def actor_view(stored: Any) -> dict[str, str | None]:
     return {"userId": str(stored or SYSTEM), "email": None}
 
 
-@dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(NamedTuple):
     """What a change did, for an audit trail (the service adds who and when: the change's, unless
     the event happened earlier, ``at``, done by the service itself, ``by_service``)."""
 
     action: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any]
     at: str | None = None
     by_service: bool = False

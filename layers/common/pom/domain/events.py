@@ -9,9 +9,8 @@ the API shows (the scheduled job moving a PO's next check) publishes nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pom.domain.audit import actor_view
 from pom.domain.invoices import Invoice, invoice_view
@@ -26,8 +25,7 @@ DETAIL_TYPES = (
 _APPROVAL_EVENTS = {"SUBMITTED": "Invoice Submitted", "APPROVED": "Invoice Approved", "REJECTED": "Invoice Rejected"}
 
 
-@dataclass(frozen=True)
-class StreamChange:
+class StreamChange(NamedTuple):
     """One stream record: the item as it was and as it is (None when created or removed)."""
 
     event_name: str  # INSERT | MODIFY | REMOVE
@@ -41,8 +39,7 @@ class StreamChange:
         return (self.new or self.old or {}).get("entity")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     detail_type: str
     detail: dict[str, Any]
 

@@ -7,10 +7,9 @@ amount always equals the sum of its ledger entries. Pure Python, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pom.core.money import ZERO, format_amount
 from pom.domain.audit import AuditEvent
@@ -20,8 +19,7 @@ from pom.domain.notices import Notice, balance_alert, forecast_notice
 from pom.domain.purchase_orders import LineItem, PurchaseOrder, purchase_order_view
 
 
-@dataclass(frozen=True)
-class LineItemMovement:
+class LineItemMovement(NamedTuple):
     line_item_id: str
     amount: Decimal  # positive: debit; negative: credit
     month: str | None  # the period moved, for a recurring line item
@@ -219,8 +217,7 @@ def ledger_details(movements: list[LineItemMovement], currency: str) -> list[dic
     ]
 
 
-@dataclass(frozen=True)
-class PurchaseOrderMovement:
+class PurchaseOrderMovement(NamedTuple):
     """What one invoice change does to one PO: balances, audit entries, a ledger entry, alerts due."""
 
     po: PurchaseOrder  # as read: its rev is the write's condition

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pom.core.money import ZERO
 from pom.domain.models import MatchingSettings
@@ -52,8 +52,7 @@ _NOT_PICKED = "not the PO picked"
 EXCLUSION_CATEGORIES = (_NO_LINE_ITEM_FITS, _BILL_FROM, _NOT_IN_EFFECT, _NO_SUCH_PO, _NOT_PICKED)
 
 
-@dataclass(frozen=True)
-class InvoiceFacts:
+class InvoiceFacts(NamedTuple):
     """What matching needs to know about an invoice."""
 
     invoice_type: str
@@ -70,8 +69,7 @@ class InvoiceFacts:
         return any(po_line_item_id for _, _, po_line_item_id in self.lines)
 
 
-@dataclass(frozen=True)
-class Debit:
+class Debit(NamedTuple):
     """One line item's share of a match (the whole subtotal, or one invoice line's amount)."""
 
     po_id: str
@@ -165,8 +163,7 @@ def _amount_flags(
     return {"EXCEEDS_BALANCE", "WITHIN_TOLERANCE"} if within else {"EXCEEDS_BALANCE"}
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     po: PurchaseOrder
     item: LineItem
     exact: bool
@@ -184,8 +181,7 @@ class _Candidate:
         }
 
 
-@dataclass(frozen=True)
-class _Exclusion:
+class _Exclusion(NamedTuple):
     po_id: str
     category: str  # one of EXCLUSION_CATEGORIES
     reason: str

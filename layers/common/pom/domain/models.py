@@ -4,8 +4,6 @@ Input models validate one field at a time (format, range, pattern); rules that s
 need the PO's currency live in the domain modules, which report errors in the same shape.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -169,7 +167,7 @@ class LineItemInput(ReadOnlyTolerant):
     description: Description | None = None
 
 
-def _unique_tag_keys(tags: list[Tag]) -> list[Tag]:
+def _unique_tag_keys(tags: list["Tag"]) -> list["Tag"]:
     keys = [tag.key for tag in tags]
     if len(set(keys)) != len(keys):
         raise ValueError("tag keys must be unique on a PO")

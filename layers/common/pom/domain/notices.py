@@ -13,10 +13,9 @@ the next run) needs nothing else and says what was true when it fell due.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from pom.core.months import add_months, iso_timestamp
 
@@ -25,8 +24,7 @@ MAX_NOTICE_DAYS = 366
 DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     account_id: str
     po_id: str
     kind: str  # PO_EXPIRING | PO_EXPIRED | BALANCE_ALERT | BALANCE_FORECAST
@@ -39,8 +37,7 @@ class Notice:
     html: str
 
 
-@dataclass(frozen=True)
-class ExpiryStep:
+class ExpiryStep(NamedTuple):
     """What the scheduled job does with one open PO now, and when it needs to look at it next."""
 
     expire: bool
@@ -91,8 +88,7 @@ def _figures(po: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-@dataclass(frozen=True)
-class _Wording:
+class _Wording(NamedTuple):
     subject: str
     lead: str
     action: str

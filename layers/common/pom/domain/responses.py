@@ -6,8 +6,6 @@ and the event schemas: ``pom.domain.models`` hands them out on first use, and th
 cold starts never define them.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -406,7 +405,7 @@ class InvoiceService:
                 forecast_alerts=versioned.settings.notifications.forecastAlerts,
             )  # fmt: skip
             unmatched_event = AuditEvent("INVOICE_UNMATCHED", {"invoiceId": invoice.invoiceId, "reason": "REMATCH"})
-            return InvoiceWrite(after, [dataclasses.replace(change, events=[unmatched_event, *change.events])], woken)
+            return InvoiceWrite(after, [change._replace(events=[unmatched_event, *change.events])], woken)
         changes = []
         if old_po is not None and undo:
             changes.append(

@@ -13,8 +13,7 @@ import binascii
 import json
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -42,8 +41,7 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _deserializer.deserialize(value) for name, value in item.items() if name not in KEY_ATTRIBUTES}
 
 
-@dataclass(frozen=True)
-class Write:
+class Write(NamedTuple):
     """One action of a transaction; ``tag`` names it in a cancellation (None: not worth telling)."""
 
     action: dict[str, Any]  # {"Put": {...}} | {"Update": {...}} | {"Delete": {...}} | {"ConditionCheck": {...}}

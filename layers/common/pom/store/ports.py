@@ -9,8 +9,7 @@ entries, and a failed condition says which item moved and how it stands now.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice
@@ -22,29 +21,25 @@ from pom.domain.purchase_orders import PurchaseOrder
 NoticeKey = tuple[str, str]  # opaque to the services: where the outbox keeps a notice
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     items: list[Any]
     next_token: str | None
     # The token that resumes the list right after each item (aligned with ``items``; empty when the
     # store cannot tell): a page cut short, to fit a response, continues from the last item it shows.
-    resume: list[str] = field(default_factory=list)
+    resume: Sequence[str] = ()
 
 
-@dataclass(frozen=True)
-class VersionedSettings:
+class VersionedSettings(NamedTuple):
     settings: AccountSettings
     version: int | None  # None: never saved, the defaults apply
 
 
-@dataclass(frozen=True)
-class ScheduledPurchaseOrder:
+class ScheduledPurchaseOrder(NamedTuple):
     po: PurchaseOrder
     check_key: str | None  # its schedule key as read: a re-plan applies only if no write moved it since
 
 
-@dataclass(frozen=True)
-class DueWork:
+class DueWork(NamedTuple):
     """What one run of the scheduled job found due."""
 
     purchase_orders: list[tuple[str, str]]  # (account id, PO id)
@@ -52,8 +47,7 @@ class DueWork:
     settings_accounts: list[str]
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """The outcome of claiming a notice for sending: ``item`` is set when this caller may send it."""
 
     item: dict[str, Any] | None
@@ -221,8 +215,7 @@ class AwsImportStore(Protocol):
         """Moves it forward to ``through``; never back."""
 
 
-@dataclass(frozen=True)
-class Stores:
+class Stores(NamedTuple):
     """Every store of one table (or of one fake): what a function wires its services from."""
 
     purchase_orders: PurchaseOrderStore

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pom.core.months import iso_timestamp
 from pom.domain.audit import Actor, AuditEvent
@@ -80,8 +79,7 @@ def balance_attributes(po: PurchaseOrder) -> dict[str, Any]:
     return {"lines": lines, **({} if po.monthlyInvoiced is None else {"monthlyInvoiced": po.monthlyInvoiced})}
 
 
-@dataclass(frozen=True)
-class StoredPurchaseOrder:
+class StoredPurchaseOrder(NamedTuple):
     po: PurchaseOrder  # with its balances; ``rev`` the balances'
     item: dict[str, Any]  # the PO item as stored (its ``rev``: the one it was written at)
 
