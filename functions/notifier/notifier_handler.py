@@ -4,11 +4,12 @@ and every change of a PO or an invoice published to the stack's event bus.
 One consumer does both, as DynamoDB advises at most two per stream (the matcher is the other). The
 event source's filter delivers only what either needs: a balance alert's first recording, a PO or an
 invoice written or a PO removed, a notice once sent. Records are handled in their order and the batch
-stops at the first failure, reported in ``batchItemFailures``: Lambda delivers that record and the
-ones after it again, so a resource's events are published in order, at least once, each with the
-same ``eventId`` on a redelivery. Sending is claim, send, record (``pom.services.delivery``): a
-duplicate delivery finds the notice claimed or sent and sends nothing; a notice SES refuses stays
-due and the next scheduled run sends it.
+stops at the first failure; the events of the records before it are published together, in order
+(``EventBatch``), and the first record that failed or whose event was refused is reported in
+``batchItemFailures``: Lambda delivers that record and the ones after it again, so a resource's
+events are published in order, at least once, each with the same ``eventId`` on a redelivery.
+Sending is claim, send, record (``pom.services.delivery``): a duplicate delivery finds the notice
+claimed or sent and sends nothing; a notice SES refuses stays due and the next scheduled run sends it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pom.adapters.event_bus import EventBus
 from pom.core.config import NotifierConfig, read_config
 from pom.core.observability import logger, metrics
 from pom.services.delivery import Notifier
-from pom.services.event_publisher import EventPublisher
+from pom.services.event_publisher import EventBatch, EventPublisher
 from pom.store.streams import stream_change
 from pom.store.tables import dynamo_stores
 
@@ -38,7 +39,8 @@ def _is_new_balance_alert(record: dict[str, Any]) -> bool:
     return record["eventName"] == "INSERT" and (entity, kind) == ("NOTICE", "BALANCE_ALERT")
 
 
-def dispatch(record: dict[str, Any]) -> None:
+def dispatch(record: dict[str, Any], events: EventBatch) -> None:
+    """Delivers the record's balance alert, if it is one; adds its event to the batch's."""
     if _is_new_balance_alert(record):
         keys = record["dynamodb"]["Keys"]
         key = (keys["PK"]["S"], keys["SK"]["S"])
@@ -46,18 +48,24 @@ def dispatch(record: dict[str, Any]) -> None:
         logger.info("notice processed", extra={"notice": key[1], "sent": report.sent, "failed": report.failed})
         metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=report.sent)
         metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=report.failed)
-    event = publisher.publish(stream_change(record))
-    if event is not None:
-        metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
+    events.add(record["dynamodb"]["SequenceNumber"], stream_change(record))
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    events = publisher.batch()
+    failed = None
     for record in event["Records"]:
         try:
-            dispatch(record)
+            dispatch(record, events)
         except Exception:
             logger.exception("stream record failed: it and the ones after it come again")
-            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    return {"batchItemFailures": []}
+            failed = record["dynamodb"]["SequenceNumber"]
+            break
+    published = events.publish()  # the events of the records before a failed one, if one failed
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=published)
+    if published < len(events.events):
+        logger.error("events refused by EventBridge: their records and the ones after them come again")
+        failed = events.events[published][0]
+    return {"batchItemFailures": [] if failed is None else [{"itemIdentifier": failed}]}

@@ -169,3 +169,13 @@ def test_every_detail_fits_the_schema_generated_for_its_detail_type():
     invoice = new_inv(ACCOUNT, "INV-1")
     PurchaseOrderEventDetail.model_validate(event_of(change(None, image(po))).detail)
     InvoiceEventDetail.model_validate(event_of(change(None, image(invoice))).detail)
+
+
+def test_a_refusal_says_how_many_events_from_the_first_were_all_published():
+    """Entry 4 of the second call (event 14) is refused every time; entry 6 once: 14 were published
+    before the first one refused, which is where the records are delivered again from."""
+    client = FlakyEvents([set(), {4, 6}, {0}, {0}, {0}])
+    with pytest.raises(EventsNotPublished) as refused:
+        EventBus("bus", client, pause=lambda _: None).publish(some_events(23))
+    assert refused.value.published == 14
+    assert [len(call) for call in client.calls] == [10, 10, 2, 1, 1]

@@ -33,7 +33,12 @@ def entry_size(entry: dict[str, Any]) -> int:
 
 
 class EventsNotPublished(Exception):
-    """EventBridge kept refusing some entries: the record is failed, to be delivered again."""
+    """EventBridge kept refusing some entries: their records are failed, to be delivered again.
+    ``published``: how many of the events, from the first, were all published."""
+
+    def __init__(self, message: str, published: int = 0):
+        super().__init__(message)
+        self.published = published
 
 
 class EventBus:
@@ -52,27 +57,31 @@ class EventBus:
         """Publishes the events in order, as many per request as fit EventBridge's limits; an event too
         large on its own goes without its resource (``Event.without_resource``)."""
         batch: list[dict[str, Any]] = []
+        sent = 0
         for event in events:
             entry = self._entry(event)
             if entry_size(entry) > ENTRY_LIMIT:
                 entry = self._entry(event.without_resource())
             if len(batch) == ENTRIES_PER_CALL or sum(map(entry_size, [*batch, entry])) > ENTRY_LIMIT:
-                self._put(batch)
-                batch = []
+                self._put(batch, sent)
+                sent, batch = sent + len(batch), []
             batch.append(entry)
         if batch:
-            self._put(batch)
+            self._put(batch, sent)
 
     def _entry(self, event: Event) -> dict[str, Any]:
         entry = event.entry
         return {**entry, "Detail": jsonio.dumps(entry["Detail"]), "EventBusName": self.bus_name}
 
-    def _put(self, entries: list[dict[str, Any]]) -> None:
-        pending = entries
+    def _put(self, entries: list[dict[str, Any]], sent: int) -> None:
+        """One PutEvents of ``entries`` (``sent`` events were published before them), its refused
+        entries sent again."""
+        pending = list(enumerate(entries))
         for attempt in range(_ATTEMPTS):
-            results = self.client.put_events(Entries=pending)["Entries"]
-            pending = [entry for entry, result in zip(pending, results, strict=True) if result.get("ErrorCode")]
+            results = self.client.put_events(Entries=[entry for _, entry in pending])["Entries"]
+            pending = [pair for pair, result in zip(pending, results, strict=True) if result.get("ErrorCode")]
             if not pending:
                 return
             self._pause(0.05 * 2**attempt)
-        raise EventsNotPublished(f"{len(pending)} of {len(entries)} events refused by EventBridge")
+        message = f"{len(pending)} of {len(entries)} events refused by EventBridge"
+        raise EventsNotPublished(message, published=sent + pending[0][0])
