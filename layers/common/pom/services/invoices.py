@@ -7,15 +7,13 @@ balance, on the PO's rev, in one transaction with its ledger and audit entries.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from pom.adapters.documents import LINK_SECONDS, DocumentGone, DocumentStore
+from pom.core import page_tokens
 from pom.core.errors import (
     BadRequest,
     Conflict,
@@ -475,22 +473,16 @@ def _debited_by_hand(
 
 def _recorded_token(invoice_id: str, offset: int) -> str:
     """The token of a history page that starts ``offset`` entries into the invoice's recorded ones."""
-    plain = json.dumps({"recordedOf": invoice_id, "offset": offset}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
+    return page_tokens.encode({"recordedOf": invoice_id, "offset": offset})
 
 
 def _recorded_offset(token: str | None, invoice_id: str) -> int | None:
     """The offset a ``_recorded_token`` of this invoice's history carries; None for any other token
     (the trail's own, which its store checks)."""
-    if token is None:
-        return None
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
+    plain = None if token is None else page_tokens.decode(token)
     if not isinstance(plain, dict) or "recordedOf" not in plain:
         return None
     offset = plain.get("offset")
     if plain["recordedOf"] != invoice_id or not isinstance(offset, int) or not 0 <= offset <= 2:
-        raise ValidationFailed([FieldError(("query", "nextToken"), "is not a token this list returned")])
+        raise page_tokens.bad_token()
     return offset

@@ -8,9 +8,6 @@ becomes ``False`` (a conditional write) or a ``Cancelled`` naming the items whos
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -19,7 +16,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from pom.core.errors import FieldError, ValidationFailed
+from pom.core import page_tokens
 from pom.store.keys import account_pk, key
 from pom.store.ports import Page
 
@@ -220,7 +217,7 @@ class Table:
         if start:
             expected = {"PK", "SK"} | ({partition_key, LIST_SORT_KEY} if index else set())
             if set(start) != expected or not start["SK"]["S"].startswith(sk_prefix or ""):
-                raise _bad_token()
+                raise page_tokens.bad_token()
             query["ExclusiveStartKey"] = start
         response = self.client.query(**query)
         items = response.get("Items", [])
@@ -230,15 +227,8 @@ class Table:
         return items, Page(keys_of, _encode_token(response.get("LastEvaluatedKey")), resume)  # type: ignore[arg-type]
 
 
-def _bad_token() -> ValidationFailed:
-    return ValidationFailed([FieldError(("query", "nextToken"), "is not a token this list returned")])
-
-
 def _encode_token(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    plain = {name: value["S"] for name, value in last_key.items()}
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+    return page_tokens.encode({name: value["S"] for name, value in last_key.items()}) if last_key else None
 
 
 def _decode_token(token: str | None, partition: tuple[str, str], account_id: str) -> dict[str, Any] | None:
@@ -248,17 +238,14 @@ def _decode_token(token: str | None, partition: tuple[str, str], account_id: str
     """
     if token is None:
         return None
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        index_pk, expected = partition
-        valid = (
-            isinstance(plain, dict)
-            and all(isinstance(value, str) for value in plain.values())
-            and plain.get(index_pk) == expected
-            and plain.get("PK", "").startswith(account_pk(account_id))
-        )
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        valid = False
+    plain = page_tokens.decode(token)
+    index_pk, expected = partition
+    valid = (
+        isinstance(plain, dict)
+        and all(isinstance(value, str) for value in plain.values())
+        and plain.get(index_pk) == expected
+        and plain.get("PK", "").startswith(account_pk(account_id))
+    )
     if not valid:
-        raise _bad_token()
+        raise page_tokens.bad_token()
     return {name: {"S": value} for name, value in plain.items()}

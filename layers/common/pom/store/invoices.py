@@ -27,7 +27,7 @@ from pom.store.outbox import notice_due
 from pom.store.ports import InvoiceChanged, Page, PurchaseOrderChanged, StaleWrite
 from pom.store.purchase_orders import balance_attributes, read_purchase_orders
 
-# Written whatever their value: conditions and the stream's filters name them.
+# Written whatever their value: conditions, list filters and the stream's filters name them.
 _ALWAYS_WRITTEN = ("matchStatus", "approvalStatus", "version", "movements")
 _IN_KEYS = frozenset({"accountId", "createdAt"})  # read back from the key and the list sort key
 # A match explanation's parts that are mostly empty, left out when they are.
