@@ -39,8 +39,8 @@ class EventBatch:
         self.events: list[tuple[str, Event]] = []  # (the record's sequence number, its event)
         self._pos: dict[tuple[str, str], PurchaseOrder | None] = {}  # the POs read, as they now are
 
-    def add(self, sequence: str, change: StreamChange) -> Event | None:
-        """The record's event, if it has one, to be published with the batch's."""
+    def add(self, sequence: str, change: StreamChange) -> None:
+        """Adds the record's event, if it has one, to the batch's."""
         if change.entity == "POBALANCE":
             image = change.new or change.old or {}
             key = (image["accountId"], image["poId"])
@@ -49,17 +49,16 @@ class EventBatch:
             po = self._pos[key]
             moved = None if po is None else as_purchase_order_change(change, po)
             if moved is None:
-                return None  # the PO's own record tells it (or it is gone: its deletion does)
+                return  # the PO's own record tells it (or it is gone: its deletion does)
             change = moved
         event = event_of(change)
         if event is None:
-            return None
+            return
         if event.detail["actor"] is None:  # a removed item: who removed it is on its trail
             account_id, po_id = event.detail["accountId"], event.detail["poId"]
             latest = self.publisher.purchase_orders.history(account_id, po_id, 1, None).items
             event = with_actor(event, latest[0]["actor"] if latest else None)
         self.events.append((sequence, event))
-        return event
 
     def publish(self) -> int:
         """Publishes the events added, in order; how many were: all, or those before the first refused."""

@@ -248,14 +248,14 @@ class InvoiceService:
         """The invoice's trail, newest first, then the entries the invoice records itself (its
         untrailed match, its receipt: ``invoices.recorded_entries``), paged as one list."""
         invoice = self.get(account_id, invoice_id)
-        skip = _recorded_offset(token, invoice_id)
+        recorded = invoices.recorded_entries(invoice)
+        skip = _recorded_offset(token, invoice_id, len(recorded))
         items: list[dict[str, Any]] = []
         if skip is None:
             page = self.invoices.history(account_id, invoice_id, limit, token)
             if page.next_token is not None:
                 return page
             items, skip = page.items, 0
-        recorded = invoices.recorded_entries(invoice)
         shown = recorded[skip : skip + limit - len(items)]
         more = skip + len(shown) < len(recorded)
         return Page([*items, *shown], _recorded_token(invoice_id, skip + len(shown)) if more else None)
@@ -476,13 +476,13 @@ def _recorded_token(invoice_id: str, offset: int) -> str:
     return page_tokens.encode({"recordedOf": invoice_id, "offset": offset})
 
 
-def _recorded_offset(token: str | None, invoice_id: str) -> int | None:
-    """The offset a ``_recorded_token`` of this invoice's history carries; None for any other token
-    (the trail's own, which its store checks)."""
+def _recorded_offset(token: str | None, invoice_id: str, recorded: int) -> int | None:
+    """The offset a ``_recorded_token`` of this invoice's history (``recorded`` entries of its own)
+    carries; None for any other token (the trail's own, which its store checks)."""
     plain = None if token is None else page_tokens.decode(token)
     if not isinstance(plain, dict) or "recordedOf" not in plain:
         return None
     offset = plain.get("offset")
-    if plain["recordedOf"] != invoice_id or not isinstance(offset, int) or not 0 <= offset <= 2:
+    if plain["recordedOf"] != invoice_id or not isinstance(offset, int) or not 0 <= offset <= recorded:
         raise page_tokens.bad_token()
     return offset
