@@ -16,8 +16,8 @@ import invoice_routes
 import purchase_order_routes
 import settings_routes
 import user_routes
+from api_powertools import APIGatewayRestResolver, Response
 from api_support import actor_of, config, error_response, raw_error_response
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote
 
-from aws_lambda_powertools.event_handler import Response
+from api_powertools import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from pom.adapters.documents import DocumentStore

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from api_powertools import Router
 from api_support import actor_of, documented, invoice_service, json_response, stores
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pom.core.observability import metrics

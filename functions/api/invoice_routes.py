@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Literal
 
+from api_powertools import Response, Router
 from api_support import (
     actor_of,
     documented,
@@ -15,8 +16,6 @@ from api_support import (
     page_response,
     po_id_from_path,
 )
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from purchase_order_routes import IfMatch, Limit, NextToken

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from api_powertools import Response, Router
 from api_support import (
     actor_of,
     documented,
@@ -14,8 +15,6 @@ from api_support import (
     po_response,
     service,
 )
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.metrics import MetricUnit
 

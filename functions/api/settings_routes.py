@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from api_powertools import Router
 from api_support import actor_of, documented, json_response, service
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from pom.domain.models import AccountSettings

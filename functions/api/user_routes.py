@@ -3,8 +3,8 @@ do, and which role the rest needs)."""
 
 from __future__ import annotations
 
+from api_powertools import Router
 from api_support import actor_of, documented, json_response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from route_roles import ROUTE_ROLES
 
 from pom.domain.responses import Caller

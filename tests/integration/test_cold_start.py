@@ -23,8 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 GUARD = 2.75  # each ratio: the figures are 1.4-2.4 (README), and they move by up to ±0.25 between runs
 # Loaded by the code path that needs them, never at a cold start: the e-invoice parsers on the first
 # XML or PDF document (bench/einvoice_parse.py prints what they cost then). Powertools' batch package
-# (with its parser models) not at all: pom.core.batch reports partial batch failures.
-NEVER_AT_IMPORT = ("lxml", "pypdf", "pom.domain.einvoice", "aws_lambda_powertools.utilities.batch")
+# (with its parser models) not at all: pom.core.batch reports partial batch failures. Nor the other
+# resolvers of Powertools' event handler package, or the asyncio they bring (functions/api/api_powertools.py).
+NEVER_AT_IMPORT = (
+    "lxml",
+    "pypdf",
+    "pom.domain.einvoice",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.event_handler.appsync",
+    "aws_lambda_powertools.event_handler.bedrock_agent",
+    "asyncio",
+)
 # The API's resolver reads Powertools' event data classes and its routes document the response shapes;
 # the other functions read their events as dicts and never document.
 API_ONLY = ("aws_lambda_powertools.utilities.data_classes", "pom.domain.responses")
