@@ -56,6 +56,16 @@ once per class here, and request ids are drawn at once.
 REMOVE and one ADD clause at every node of its tree, each check walking the subtree below: a tenth of
 a match's emulator time for a four-action SET. The root's check is the same verdict; it alone runs
 here.
+
+**Walking an update expression.** moto's validation walks the expression's tree ten times (one
+per check), and at every node each walk asks its check for the kinds of node it handles, which
+the check builds anew each time: a dictionary of its own bound methods, built twice per node. It is
+the same dictionary for the check's whole life, so it is built once per check here.
+
+**Parsing an update expression.** moto parses a transaction's update expression twice (to check
+its names, then to apply it), and a service writes the same few expressions over and over. Each
+expression is parsed once here: moto's validation works on a deep copy of the parsed tree, so the
+tree itself is never changed. An expression moto refuses is not kept, and is refused again.
 """
 
 from __future__ import annotations
@@ -78,7 +88,8 @@ from moto.dynamodb.exceptions import ItemSizeTooLarge, TransactionCanceledExcept
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.parsing.ast_nodes import UpdateExpression
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, UpdateExpression
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.parsing.validators import ActionCountValidator
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -86,6 +97,7 @@ from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 _moto_list_of_moto_modules = backends.list_of_moto_modules
 backend_lock = threading.RLock()  # held by every DynamoDB and DynamoDB Streams request
 _moto_transact_write_items = DynamoDBBackend.transact_write_items
+_moto_parse_update = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 _MOTO_ITEM_LIMIT = 405000  # LimitedSizeDict's, in moto's own measure
 _FAILED = "The conditional request failed"
@@ -274,6 +286,38 @@ def count_clauses_once(self: ActionCountValidator, node: Any) -> Any:
     return node
 
 
+def processing_map(self: DepthFirstTraverser) -> dict[type, Callable[[Any], Any]]:
+    """The check's ``_processing_map``, built once (moto's checks return a constant map of their methods)."""
+    if (built := self.__dict__.get("_built_processing_map")) is None:
+        built = self.__dict__["_built_processing_map"] = self._processing_map()
+    return built
+
+
+def nodes_to_be_processed(self: DepthFirstTraverser) -> tuple[type, ...]:
+    """``DepthFirstTraverser.nodes_to_be_processed``, from the map built once."""
+    if (kinds := self.__dict__.get("_built_node_kinds")) is None:
+        kinds = self.__dict__["_built_node_kinds"] = tuple(processing_map(self))
+    return kinds
+
+
+def process(self: DepthFirstTraverser, node: Any) -> Any:
+    """``DepthFirstTraverser.process``, from the map built once."""
+    for kind, processor in processing_map(self).items():
+        if isinstance(node, kind):
+            return processor(node)
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_update(expression: str) -> UpdateExpression:
+    return _moto_parse_update(UpdateExpressionParser, expression)
+
+
+def parse_update_once(_: type, expression: str) -> UpdateExpression:
+    """``UpdateExpressionParser.make``: each expression's tree parsed once (moto validates a copy)."""
+    return _parsed_update(expression)
+
+
 def request_id(headers: dict[str, Any] | None = None) -> str:
     """``gen_amzn_requestid_long``: 52 random characters, put in ``headers`` as moto does."""
     identifier = secrets.token_hex(26).upper()
@@ -297,3 +341,6 @@ def install() -> None:
     moto_core_responses.method_names_from_class = functools.cache(moto_core_responses.method_names_from_class)
     moto_core_responses.gen_amzn_requestid_long = request_id
     ActionCountValidator.traverse = count_clauses_once  # type: ignore[method-assign]
+    UpdateExpressionParser.make = classmethod(parse_update_once)  # type: ignore[method-assign, assignment]
+    DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
+    DepthFirstTraverser.process = process  # type: ignore[method-assign]

@@ -1,6 +1,7 @@
 """The emulator's own fixes (``local_runner.moto_speedups``), through boto3 against the session's moto:
-a transaction moto rolls back leaves the table, its items and its stream in place, and the fast
-answers parse exactly as moto's own serializer's do."""
+a transaction moto rolls back leaves the table, its items and its stream in place, the fast
+answers parse exactly as moto's own serializer's do, and an update expression parsed once applies
+each time with its own values. Also the runner's in-process answers (``local_runner.in_process``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from botocore.exceptions import ClientError
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from local_runner import in_process
 from local_runner.template import create_table_arguments
 
 RICH = {  # every kind of attribute value
@@ -184,3 +187,101 @@ def test_fast_answers_parse_as_motos_own(table: str, monkeypatch: pytest.MonkeyP
     assert fast == answers()
     assert fast["GetItem"]["Item"] == items[0]  # and both are what was written
     assert fast["GetRecords"]["Records"][0]["dynamodb"]["NewImage"] == items[0]
+
+
+def test_update_expressions_parsed_once_apply_each_time_with_their_own_values(table: str):
+    dynamodb = boto3.client("dynamodb")
+    update = {"TableName": table, "UpdateExpression": "SET n = n + :step, label = :label"}
+    dynamodb.put_item(TableName=table, Item={**key("A"), "n": {"N": "1"}})
+    dynamodb.put_item(TableName=table, Item={**key("B"), "n": {"N": "10"}})
+    for sort, step in (("A", "2"), ("B", "5"), ("A", "3")):
+        values = {":step": {"N": step}, ":label": {"S": f"{sort}+{step}"}}
+        dynamodb.transact_write_items(TransactItems=[{"Update": {**update, "Key": key(sort),
+                                                                 "ExpressionAttributeValues": values}}])  # fmt: skip
+
+    items = {sort: dynamodb.get_item(TableName=table, Key=key(sort))["Item"] for sort in ("A", "B")}
+    assert (items["A"]["n"], items["A"]["label"]) == ({"N": "6"}, {"S": "A+3"})
+    assert (items["B"]["n"], items["B"]["label"]) == ({"N": "15"}, {"S": "B+5"})
+    for _ in range(2):  # an expression moto refuses is refused every time, not remembered as parsed
+        with pytest.raises(ClientError, match="ValidationException"):
+            dynamodb.update_item(TableName=table, Key=key("A"), UpdateExpression="SET n = = :x",
+                                 ExpressionAttributeValues={":x": {"N": "1"}})  # fmt: skip
+
+
+def test_the_runners_own_requests_answered_directly_as_the_server_answers_them(
+    table: str, aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    """The runner's clients reach moto in process (``local_runner.in_process``): DynamoDB, its
+    streams, SQS and EventBridge straight from the service's handler, the rest through the server's
+    routing. Both give the same answers, errors included."""
+    endpoint = "http://127.0.0.1:9"  # never connected to: answered in process
+    in_process.serve(endpoint, DomainDispatcherApplication(create_backend_app))
+    session = boto3.session.Session()  # a session of its own: it has the in-process handler (see in_process)
+    dynamodb, streams, sqs, events = (
+        session.client(service, endpoint_url=endpoint) for service in ("dynamodb", "dynamodbstreams", "sqs", "events")
+    )
+    queue = sqs.create_queue(QueueName=f"emulator-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    failing = {"TableName": table, "Item": key("A"), "ConditionExpression": "attribute_not_exists(PK)",
+               "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}  # fmt: skip
+    calls: dict[str, Callable[[], Any]] = {
+        "PutItem": lambda: dynamodb.put_item(TableName=table, Item={**key("A"), **RICH}, ReturnValues="ALL_OLD"),
+        "GetItem": lambda: dynamodb.get_item(TableName=table, Key=key("A")),
+        "a failed condition": lambda: dynamodb.put_item(**failing),
+        "a cancelled transaction": lambda: dynamodb.transact_write_items(TransactItems=[{"Put": failing}]),
+        "no such table": lambda: dynamodb.get_item(TableName="no-such-table", Key=key("A")),
+        "GetRecords": lambda: [
+            record["dynamodb"]["Keys"]
+            for shard in streams.describe_stream(
+                StreamArn=dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+            )["StreamDescription"]["Shards"]
+            for record in streams.get_records(
+                ShardIterator=streams.get_shard_iterator(
+                    StreamArn=dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"],
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON",
+                )["ShardIterator"]
+            )["Records"]
+        ],
+        "SendMessage": lambda: sqs.send_message(QueueUrl=queue, MessageBody="body")["MD5OfMessageBody"],
+        "ReceiveMessage": lambda: [m["Body"] for m in sqs.receive_message(QueueUrl=queue)["Messages"]],
+        "no such queue": lambda: sqs.get_queue_url(QueueName="no-such-queue"),
+        "PutEvents": lambda: events.put_events(
+            Entries=[{"Source": "emulator", "DetailType": "t", "Detail": "{}", "EventBusName": aws["EventBus"]}]
+        )["FailedEntryCount"],
+        "no such bus": lambda: events.describe_event_bus(Name="no-such-bus"),
+    }
+
+    def answers() -> dict[str, Any]:
+        dynamodb.delete_item(TableName=table, Key=key("A"))
+        answered: dict[str, Any] = {}
+        for name, call in calls.items():
+            try:
+                answer = call()
+            except ClientError as error:
+                answer = {name: value for name, value in error.response.items() if name != "ResponseMetadata"}
+            if isinstance(answer, dict):
+                answer.pop("ResponseMetadata", None)
+            answered[name] = answer
+        return answered
+
+    handled: list[str] = []  # the handlers that answered directly
+    handle = in_process._handled
+
+    def counted(handler: Any, *request: Any) -> Any:
+        handled.append(handler.__name__)
+        return handle(handler, *request)
+
+    monkeypatch.setattr(in_process, "_handled", counted)
+    direct = answers()
+    assert set(handled) == {"DynamoHandler", "DynamoDBStreamsHandler", "SQSResponse", "EventsHandler"}
+    handled.clear()
+    monkeypatch.setattr(in_process, "_HANDLERS", {})  # every request through the server's routing
+    routed = answers()
+    assert handled == []
+    assert direct["GetItem"]["Item"] == {**key("A"), **RICH}
+    assert direct["a cancelled transaction"]["CancellationReasons"][0]["Code"] == "ConditionalCheckFailed"
+    assert direct["no such table"]["Error"]["Code"] == "ResourceNotFoundException"
+    assert direct["no such queue"]["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert direct["no such bus"]["Error"]["Code"] == "ResourceNotFoundException"
+    assert direct["ReceiveMessage"] == ["body"]
+    assert direct == {**routed, "GetRecords": routed["GetRecords"][: len(direct["GetRecords"])]}
