@@ -2,10 +2,11 @@
 
 The ``aws_lambda_powertools.event_handler`` package's ``__init__`` imports every resolver
 Powertools has: AppSync (with asyncio), AppSync Events, Bedrock Agents, VPC Lattice, Function
-URLs and the HTTP resolver. That is about a tenth of the API's import, for classes it never uses.
+URLs and the HTTP resolver: about 27 ms of the API's import, for classes it never uses.
 Here the package is registered without running its ``__init__``. Its submodules still import
-through its path. The package then gets the names of ``api_gateway`` that its submodules import
-from it (``openapi.params`` imports ``Response``).
+through its path. The package then gets the names its ``__init__`` exports from the modules the
+REST resolver loads anyway, which its submodules import from it (``openapi.params`` imports
+``Response``).
 
 This must run before anything imports the event handler: every API module takes the resolver's
 names from here, and import sorting keeps ``api_*`` ahead of ``aws_*``.
@@ -28,11 +29,19 @@ if _PACKAGE not in sys.modules:  # the whole package was imported already: nothi
     sys.modules[_PACKAGE] = _package
     sys.modules["aws_lambda_powertools"].event_handler = _package  # type: ignore[attr-defined]
 
-from aws_lambda_powertools.event_handler import api_gateway  # noqa: E402
-from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response, Router  # noqa: E402
+# What the package's __init__ exports from the modules the REST resolver loads anyway. The other
+# resolvers' names are left out: importing one of them from the package fails at once.
+_EXPORTS = {
+    "api_gateway": ("ALBResolver", "APIGatewayHttpResolver", "ApiGatewayResolver", "APIGatewayRestResolver",
+                    "CORSConfig", "Response"),
+    "depends": ("DependencyResolutionError", "Depends"),
+    "request": ("Request",),
+}  # fmt: skip
+for _module, _names in _EXPORTS.items():
+    _loaded = importlib.import_module(f"{_PACKAGE}.{_module}")
+    for _name in _names:
+        setattr(sys.modules[_PACKAGE], _name, getattr(_loaded, _name))
 
-for _name in ("ALBResolver", "APIGatewayHttpResolver", "ApiGatewayResolver", "APIGatewayRestResolver", "CORSConfig"):
-    setattr(sys.modules[_PACKAGE], _name, getattr(api_gateway, _name))
-sys.modules[_PACKAGE].Response = Response  # type: ignore[attr-defined]
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response, Router  # noqa: E402
 
 __all__ = ["APIGatewayRestResolver", "Response", "Router"]
