@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.handlers import BUILTIN_HANDLERS
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -208,15 +209,28 @@ def test_update_expressions_parsed_once_apply_each_time_with_their_own_values(ta
                                  ExpressionAttributeValues={":x": {"N": "1"}})  # fmt: skip
 
 
+@pytest.fixture
+def in_process_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[boto3.session.Session, str]]:
+    """A boto3 session whose requests for an endpoint of its own are answered in process, as the
+    runner's are; botocore's built-in handlers as they were afterwards."""
+    endpoint = "http://127.0.0.1:9"  # never connected to: answered in process
+    monkeypatch.setattr(in_process, "_applications", {})
+    handlers = list(BUILTIN_HANDLERS)
+    in_process.serve(endpoint, DomainDispatcherApplication(create_backend_app))
+    yield boto3.session.Session(), endpoint  # a session created after serve() has its handler
+    BUILTIN_HANDLERS[:] = handlers
+
+
 def test_the_runners_own_requests_answered_directly_as_the_server_answers_them(
-    table: str, aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    table: str,
+    aws: dict[str, str],
+    in_process_session: tuple[boto3.session.Session, str],
+    monkeypatch: pytest.MonkeyPatch,
 ):
     """The runner's clients reach moto in process (``local_runner.in_process``): DynamoDB, its
     streams, SQS and EventBridge straight from the service's handler, the rest through the server's
     routing. Both give the same answers, errors included."""
-    endpoint = "http://127.0.0.1:9"  # never connected to: answered in process
-    in_process.serve(endpoint, DomainDispatcherApplication(create_backend_app))
-    session = boto3.session.Session()  # a session of its own: it has the in-process handler (see in_process)
+    session, endpoint = in_process_session
     dynamodb, streams, sqs, events = (
         session.client(service, endpoint_url=endpoint) for service in ("dynamodb", "dynamodbstreams", "sqs", "events")
     )
