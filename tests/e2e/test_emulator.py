@@ -51,10 +51,13 @@ def key(sort: str) -> dict[str, Any]:
     return {"PK": {"S": "ACCT#emulator"}, "SK": {"S": sort}}
 
 
-def stream_records(table: str, iterator_type: str = "TRIM_HORIZON") -> Callable[[], list[dict[str, Any]]]:
-    """A reader of the table's stream from now on: each call returns the records written since the last."""
-    streams = boto3.client("dynamodbstreams")
-    arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+def stream_records(
+    table: str, iterator_type: str = "TRIM_HORIZON", client: Callable[[str], Any] = boto3.client
+) -> Callable[[], list[dict[str, Any]]]:
+    """A reader of the table's stream from now on, through ``client``'s clients: each call returns
+    the records written since the last."""
+    streams = client("dynamodbstreams")
+    arn = client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
     (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=iterator_type)
     position = {"iterator": iterator["ShardIterator"]}
@@ -210,30 +213,28 @@ def test_update_expressions_parsed_once_apply_each_time_with_their_own_values(ta
 
 
 @pytest.fixture
-def in_process_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[boto3.session.Session, str]]:
-    """A boto3 session whose requests for an endpoint of its own are answered in process, as the
-    runner's are; botocore's built-in handlers as they were afterwards."""
+def in_process_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Any]]:
+    """Clients (by service name) of an endpoint answered in process, as the runner's are;
+    botocore's built-in handlers as they were afterwards."""
     endpoint = "http://127.0.0.1:9"  # never connected to: answered in process
     monkeypatch.setattr(in_process, "_applications", {})
     handlers = list(BUILTIN_HANDLERS)
     in_process.serve(endpoint, DomainDispatcherApplication(create_backend_app))
-    yield boto3.session.Session(), endpoint  # a session created after serve() has its handler
+    session = boto3.session.Session()  # a session created after serve() has its handler
+    yield lambda service: session.client(service, endpoint_url=endpoint)
     BUILTIN_HANDLERS[:] = handlers
 
 
 def test_the_runners_own_requests_answered_directly_as_the_server_answers_them(
     table: str,
     aws: dict[str, str],
-    in_process_session: tuple[boto3.session.Session, str],
+    in_process_client: Callable[[str], Any],
     monkeypatch: pytest.MonkeyPatch,
 ):
     """The runner's clients reach moto in process (``local_runner.in_process``): DynamoDB, its
     streams, SQS and EventBridge straight from the service's handler, the rest through the server's
     routing. Both give the same answers, errors included."""
-    session, endpoint = in_process_session
-    dynamodb, streams, sqs, events = (
-        session.client(service, endpoint_url=endpoint) for service in ("dynamodb", "dynamodbstreams", "sqs", "events")
-    )
+    dynamodb, sqs, events = map(in_process_client, ("dynamodb", "sqs", "events"))
     queue = sqs.create_queue(QueueName=f"emulator-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     failing = {"TableName": table, "Item": key("A"), "ConditionExpression": "attribute_not_exists(PK)",
                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}  # fmt: skip
@@ -243,19 +244,7 @@ def test_the_runners_own_requests_answered_directly_as_the_server_answers_them(
         "a failed condition": lambda: dynamodb.put_item(**failing),
         "a cancelled transaction": lambda: dynamodb.transact_write_items(TransactItems=[{"Put": failing}]),
         "no such table": lambda: dynamodb.get_item(TableName="no-such-table", Key=key("A")),
-        "GetRecords": lambda: [
-            record["dynamodb"]["Keys"]
-            for shard in streams.describe_stream(
-                StreamArn=dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-            )["StreamDescription"]["Shards"]
-            for record in streams.get_records(
-                ShardIterator=streams.get_shard_iterator(
-                    StreamArn=dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"],
-                    ShardId=shard["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON",
-                )["ShardIterator"]
-            )["Records"]
-        ],
+        "GetRecords": lambda: [r["dynamodb"]["Keys"] for r in stream_records(table, client=in_process_client)()],
         "SendMessage": lambda: sqs.send_message(QueueUrl=queue, MessageBody="body")["MD5OfMessageBody"],
         "ReceiveMessage": lambda: [m["Body"] for m in sqs.receive_message(QueueUrl=queue)["Messages"]],
         "no such queue": lambda: sqs.get_queue_url(QueueName="no-such-queue"),
