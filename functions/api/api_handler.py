@@ -8,6 +8,10 @@ routes call the service.
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # no collection during the init: see the end of the init, below
+
 import json
 from typing import Any
 
@@ -35,6 +39,10 @@ app.include_router(settings_routes.router)
 app.include_router(invoice_routes.router)
 app.include_router(user_routes.router)
 app.include_router(aws_invoice_routes.router)
+# What the init built lives as long as the execution environment: collecting during the init only
+# walked it (about 30 ms of a cold start), and frozen, no later collection walks it again.
+gc.freeze()
+gc.enable()
 
 
 @app.exception_handler(ServiceError)

@@ -7,6 +7,10 @@ repeat, so Lambda's retries of a failed run and a late run are both harmless.
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # no collection during the init: see the end of the init, below
+
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,6 +28,10 @@ stores = dynamo_stores(config.table_name)
 job = ExpiryJob(
     stores.purchase_orders, stores.schedule, stores.outbox, Notifier(stores.outbox, config.notification_sender)
 )
+# What the init built lives as long as the execution environment: collecting during the init only
+# walked it (about 30 ms of a cold start), and frozen, no later collection walks it again.
+gc.freeze()
+gc.enable()
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -37,6 +37,14 @@ NEVER_AT_IMPORT = (
 # The API's resolver reads Powertools' event data classes and its routes document the response shapes;
 # the other functions read their events as dicts and never document.
 API_ONLY = ("aws_lambda_powertools.utilities.data_classes", "pom.domain.responses")
+# Of the event data classes, the API loads those its REST resolver reads (functions/api/api_powertools.py).
+DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
+API_DATA_CLASSES = {
+    DATA_CLASSES,
+    *(f"{DATA_CLASSES}.{module}" for module in ("alb_event", "api_gateway_proxy_event", "bedrock_agent_event",
+                                                "common", "lambda_function_url_event", "shared_functions",
+                                                "vpc_lattice")),
+}  # fmt: skip
 
 
 def _measure() -> list[dict[str, Any]]:
@@ -72,7 +80,14 @@ def test_handler_imports_leave_out_the_lazy_and_the_unused(function: str):
         "PYTHONPATH": os.pathsep.join([str(code_dir), str(ROOT / "layers" / "common")]),
     }
     unwanted = NEVER_AT_IMPORT if function == "ApiFunction" else NEVER_AT_IMPORT + API_ONLY
-    probe = f"import sys, {module}; print(sorted({{p for p in {unwanted!r} for m in sys.modules"
-    probe += " if m == p or m.startswith(p + '.')}))"
+    probe = f"import gc, json, sys, {module}; print(json.dumps({{"
+    probe += f"'unwanted': sorted({{p for p in {unwanted!r} for m in sys.modules if m == p or m.startswith(p + '.')}}),"
+    probe += f"'data_classes': sorted(m for m in sys.modules if m.startswith({DATA_CLASSES!r})),"
+    probe += "'collecting': gc.isenabled(), 'frozen': gc.get_freeze_count()}))"
     result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    loaded = json.loads(result.stdout)
+    assert loaded["unwanted"] == []
+    assert set(loaded["data_classes"]) <= API_DATA_CLASSES
+    # The init ran without collections and froze what it built, then turned collection back on.
+    assert loaded["collecting"] is True
+    assert loaded["frozen"] > 10_000
