@@ -28,7 +28,8 @@ for path in (ROOT, ROOT / "layers" / "common"):
 
 from bench.capacity import CapacityMeter  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
-from pom.domain.models import AccountSettings, PurchaseOrderCreate  # noqa: E402
+from pom.domain.inputs import PurchaseOrderCreate  # noqa: E402
+from pom.domain.models import AccountSettings  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
 from pom.services.delivery import Notifier  # noqa: E402
 from pom.services.expiry import ExpiryJob  # noqa: E402

@@ -142,7 +142,7 @@ def openapi_document() -> dict[str, Any]:
 def _document_invoice_upload(document: dict[str, Any]) -> None:
     """``POST /invoices`` reads its body by ``Content-Type`` (JSON, XML, PDF), which a route's model
     parameter cannot say: its request body is written here, the JSON schema from the model."""
-    from pom.domain.models import InvoiceDocument  # noqa: PLC0415 - docs only
+    from pom.domain.inputs import InvoiceDocument  # noqa: PLC0415 - docs only
 
     schema = InvoiceDocument.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = document.setdefault("components", {}).setdefault("schemas", {})

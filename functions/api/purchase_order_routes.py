@@ -19,7 +19,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pom.core.observability import metrics
-from pom.domain.models import LineItemInput, PoStatus, PurchaseOrderCreate, PurchaseOrderFields, StatusChange
+from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields, StatusChange
+from pom.domain.models import PoStatus
 from pom.domain.purchase_orders import purchase_order_view
 from pom.domain.responses import HistoryPage, PurchaseOrderOut, PurchaseOrderPage
 

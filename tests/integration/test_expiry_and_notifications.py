@@ -25,7 +25,8 @@ from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
 from pom.adapters.mail import Mailer
 from pom.domain.audit import Actor
-from pom.domain.models import AccountSettings, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.inputs import PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import editable_view
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob

@@ -240,8 +240,8 @@ def test_a_record_whose_events_are_refused_fails_with_the_ones_after_it(aws: dic
 
 
 def _invoice_insert(invoice_id: str, sequence: str) -> dict[str, Any]:
+    from pom.domain.inputs import InvoiceDocument
     from pom.domain.invoices import content_hash, new_invoice
-    from pom.domain.models import InvoiceDocument
     from pom.store.dynamo import to_item
 
     document = InvoiceDocument.model_validate(invoice(invoice_id))

@@ -11,8 +11,8 @@ import pytest
 
 from pom.adapters.documents import DocumentGone
 from pom.domain.audit import Actor
+from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate
 from pom.domain.invoices import Invoice
-from pom.domain.models import InvoiceDocument, PurchaseOrderCreate
 from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pom.core.errors import Conflict
-from pom.domain.models import AccountSettings, ManualMatch
+from pom.domain.inputs import ManualMatch
+from pom.domain.models import AccountSettings
 from tests.services.conftest import ACCOUNT, USER, Services
 
 LINE_ITEMS = [

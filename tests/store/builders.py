@@ -7,10 +7,11 @@ from typing import Any
 
 from pom.domain import invoices
 from pom.domain.audit import Actor, AuditEvent
+from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate
 from pom.domain.invoices import Invoice, content_hash, new_invoice
 from pom.domain.ledger import PurchaseOrderMovement, debits_of, numbered, po_movement
 from pom.domain.matching import select
-from pom.domain.models import AccountSettings, InvoiceDocument, PurchaseOrderCreate
+from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import PurchaseOrder, change_status, new_purchase_order
 from pom.store.ports import Stores
 from tests.conftest import invoice, purchase_order

@@ -10,8 +10,8 @@ import boto3
 
 from local_runner.dynamodb_sizes import item_size
 from pom.domain.audit import Actor, system_actor
+from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoices import Invoice, Match, MatchLine, new_invoice, originals_folder
-from pom.domain.models import InvoiceDocument
 from pom.store import keys
 from pom.store.dynamo import Table
 from pom.store.invoices import DynamoInvoiceStore

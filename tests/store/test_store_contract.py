@@ -18,8 +18,9 @@ from pom.core.errors import ValidationFailed
 from pom.core.months import iso_timestamp
 from pom.domain import invoices
 from pom.domain.audit import Actor, AuditEvent
+from pom.domain.inputs import PurchaseOrderCreate
 from pom.domain.invoices import supplier_identity
-from pom.domain.models import AccountSettings, PurchaseOrderCreate
+from pom.domain.models import AccountSettings
 from pom.domain.notices import Notice, expiring_notice, first_check
 from pom.domain.purchase_orders import (
     change_status,

@@ -10,9 +10,10 @@ import pytest
 
 from pom.core.errors import Conflict
 from pom.domain import invoices
+from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoices import Invoice
 from pom.domain.matching import select
-from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings
+from pom.domain.models import AccountSettings, MatchingSettings
 from pom.domain.purchase_orders import PurchaseOrder
 from tests.unit.test_matching import item, po
 

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pom.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import (
     PurchaseOrder,
     add_line_item,

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from pom.core import jsonio
 from pom.core.errors import BadRequest, FieldError, ValidationFailed
-from pom.domain.models import InvoiceDocument
+from pom.domain.inputs import InvoiceDocument
 
 JSON, XML, PDF = "application/json", "application/xml", "application/pdf"
 # The media type the original is kept and served with, by the format it was read in.

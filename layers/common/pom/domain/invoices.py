@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -16,8 +16,11 @@ from pom.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount, pro_rata
 from pom.domain.audit import Actor, AuditEvent, actor_view
 from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
-from pom.domain.models import AccountSettings, InvoiceDocument, MatchingSettings, normalize_entity
+from pom.domain.models import AccountSettings, MatchingSettings, normalize_entity
 from pom.domain.purchase_orders import STORED, PurchaseOrder, display_timestamp, precise_timestamp
+
+if TYPE_CHECKING:  # request bodies: only the functions that read requests load them
+    from pom.domain.inputs import InvoiceDocument
 
 
 class InvoiceLine(BaseModel):

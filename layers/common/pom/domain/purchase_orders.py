@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,7 +22,10 @@ from pom.core.months import add_months, month_count, month_index, month_is_over,
 from pom.domain import po_status
 from pom.domain.audit import AuditEvent
 from pom.domain.forecast import forecast
-from pom.domain.models import AccountSettings, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.models import AccountSettings
+
+if TYPE_CHECKING:  # request bodies: only the functions that read requests load them
+    from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
 Loc = tuple[str | int, ...]
 # Stored state, read back from DynamoDB: attributes the model does not know are ignored, and its

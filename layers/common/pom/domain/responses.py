@@ -1,20 +1,19 @@
 """The API's response shapes and the detail of each event the stack publishes, as pydantic v2 models.
 
 They document (the OpenAPI document, ``events/schemas``) and never validate: the handlers write
-responses and events from the domain's views. So they load only where documented, the API's routes
-and the event schemas: ``pom.domain.models`` hands them out on first use, and the other functions'
-cold starts never define them.
+responses and events from the domain's views. So only what documents imports them (the API's routes
+and the event schemas), and the other functions' cold starts never define them.
 """
 
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pom.domain.inputs import Contact, Tag
 from pom.domain.models import (
     Address,
     ApprovalStatus,
     BillingStatus,
-    Contact,
     DocumentType,
     InvoiceType,
     LineItemType,
@@ -24,7 +23,6 @@ from pom.domain.models import (
     PoStatus,
     Recurrence,
     SourceFormat,
-    Tag,
     UnmatchedReason,
 )
 

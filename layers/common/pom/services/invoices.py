@@ -27,6 +27,7 @@ from pom.core.months import utc_now
 from pom.domain import invoice_documents as documents_in
 from pom.domain import invoices, ledger
 from pom.domain.audit import Actor, AuditEvent, system_actor
+from pom.domain.inputs import InvoiceDocument, ManualMatch
 from pom.domain.invoice_documents import ReceivedDocument
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
@@ -39,7 +40,7 @@ from pom.domain.matching import (
     po_refusal,
     within_tolerance,
 )
-from pom.domain.models import AccountSettings, InvoiceDocument, ManualMatch, normalize_entity
+from pom.domain.models import AccountSettings, normalize_entity
 from pom.domain.purchase_orders import LineItem, PurchaseOrder
 from pom.services.waiting_memos import wake_memos
 from pom.store.ports import (
