@@ -7,58 +7,78 @@ Two package ``__init__`` modules import far more than the REST resolver uses:
   27 ms of the API's import);
 - ``aws_lambda_powertools.utilities.data_classes`` imports the data class of every event source
   (Kinesis, Kafka, S3 Batch Operations, Connect, CodePipeline and two dozen more; about 12 ms), where
-  the REST resolver reads five.
+  the REST resolver reads seven classes of five modules.
 
 Here each package is registered without running its ``__init__``. Its submodules still import
-through its path. The package then gets the names its ``__init__`` exports from the modules the
-REST resolver loads anyway, which its modules import from it (``api_gateway`` imports the event
-classes from the data class package, ``openapi.params`` imports ``Response`` from the event handler).
+through its path, and a name asked of the package (``api_gateway`` imports the event classes from
+the data class package, ``openapi.params`` imports ``Response`` from the event handler; later in
+the process, Powertools' batch utility might import ``S3Event``) is found where the package's own
+``__init__`` would import it from: that module is imported then, and only that one. So every name
+the package exports resolves to the same object as when the package is imported whole (but
+``data_classes.event_source``, both a module and the function it defines, once that module was
+imported by its own name).
 
 This must run before anything imports either package: every API module takes the resolver's names
 from here, and import sorting keeps ``api_*`` ahead of ``aws_*``.
 ``tests/integration/test_cold_start.py`` checks that the API's import loads none of the other
-resolvers or event classes, and the API's tests run every route through the resolver imported this way.
+resolvers or event classes and that the packages still give every name, and the API's tests run
+every route through the resolver imported this way.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-# For each package: what its __init__ exports from the modules the REST resolver loads anyway. The
-# rest is left out: importing another resolver or event class from the package fails at once.
-# Data classes first: the event handler's api_gateway imports its event classes from that package.
-_EXPORTS = {
-    "aws_lambda_powertools.utilities.data_classes": {
-        "alb_event": ("ALBEvent",),
-        "api_gateway_proxy_event": ("APIGatewayProxyEvent", "APIGatewayProxyEventV2"),
-        "bedrock_agent_event": ("BedrockAgentEvent",),
-        "lambda_function_url_event": ("LambdaFunctionUrlEvent",),
-        "vpc_lattice": ("VPCLatticeEvent", "VPCLatticeEventV2"),
-    },
-    "aws_lambda_powertools.event_handler": {
-        "api_gateway": ("ALBResolver", "APIGatewayHttpResolver", "ApiGatewayResolver", "APIGatewayRestResolver",
-                        "CORSConfig", "Response"),
-        "depends": ("DependencyResolutionError", "Depends"),
-        "request": ("Request",),
-    },
-}  # fmt: skip
+_PACKAGES = ("aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.event_handler")
 
-for _package_name, _exports in _EXPORTS.items():
-    if _package_name in sys.modules:  # the whole package was imported already: nothing to save
+
+def _exports(package: ModuleType) -> dict[str, tuple[str, str]]:
+    """{name: (module, name there)} of the package's ``__init__``, read from its imports, not run."""
+    tree = ast.parse(Path(package.__file__ or "").read_bytes())
+    found = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module:
+            module = statement.module if statement.level == 0 else f"{package.__name__}.{statement.module}"
+            if statement.level in (0, 1) and module.startswith(f"{package.__name__}."):
+                found.update({alias.asname or alias.name: (module, alias.name) for alias in statement.names})
+    return found
+
+
+def _import_on_demand(package: ModuleType) -> Callable[[str], Any]:
+    """The package's ``__getattr__``: a name its ``__init__`` exports, imported from where it lives."""
+    exports: dict[str, tuple[str, str]] = {}
+
+    def missing_name(name: str) -> Any:
+        if not exports:
+            exports.update(_exports(package))
+        if name not in exports:  # a submodule (the import system loads it next) or no such name
+            raise AttributeError(name)
+        module, original = exports[name]
+        value = getattr(importlib.import_module(module), original)
+        setattr(package, name, value)
+        return value
+
+    return missing_name
+
+
+for _name in _PACKAGES:
+    if _name in sys.modules:  # the whole package was imported already: nothing to save
         continue
-    _spec = importlib.util.find_spec(_package_name)
+    _spec = importlib.util.find_spec(_name)
     if _spec is None:
-        raise ImportError(_package_name)
+        raise ImportError(_name)
     _package = importlib.util.module_from_spec(_spec)
-    sys.modules[_package_name] = _package
-    _parent, _, _child = _package_name.rpartition(".")
+    _package.__getattr__ = _import_on_demand(_package)  # type: ignore[method-assign]
+    sys.modules[_name] = _package
+    _parent, _, _child = _name.rpartition(".")
     setattr(sys.modules[_parent], _child, _package)
-    for _module, _names in _exports.items():
-        _loaded = importlib.import_module(f"{_package_name}.{_module}")
-        for _name in _names:
-            setattr(_package, _name, getattr(_loaded, _name))
 
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response, Router  # noqa: E402
 
