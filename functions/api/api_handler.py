@@ -10,39 +10,41 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # no collection during the init: see the end of the init, below
+gc.disable()  # no collection during the init, which ends at the finally below
+try:
+    import json
+    from typing import Any
 
-import json
-from typing import Any
+    import aws_invoice_routes
+    import invoice_routes
+    import purchase_order_routes
+    import settings_routes
+    import user_routes
+    from api_powertools import APIGatewayRestResolver, Response
+    from api_support import actor_of, config, error_response, raw_error_response
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from route_roles import role_refusal
 
-import aws_invoice_routes
-import invoice_routes
-import purchase_order_routes
-import settings_routes
-import user_routes
-from api_powertools import APIGatewayRestResolver, Response
-from api_support import actor_of, config, error_response, raw_error_response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from route_roles import role_refusal
+    from pom.core import jsonio
+    from pom.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
+    from pom.core.observability import logger, metrics
+    from pom.domain.invoice_documents import JSON, PDF, XML, media_type
 
-from pom.core import jsonio
-from pom.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
-from pom.core.observability import logger, metrics
-from pom.domain.invoice_documents import JSON, PDF, XML, media_type
-
-app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, json_body_deserializer=jsonio.loads)
-app.include_router(purchase_order_routes.router)
-app.include_router(settings_routes.router)
-app.include_router(invoice_routes.router)
-app.include_router(user_routes.router)
-app.include_router(aws_invoice_routes.router)
-# What the init built lives as long as the execution environment: collecting during the init only
-# walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-gc.freeze()
-gc.enable()
+    app = APIGatewayRestResolver(enable_validation=True, serializer=jsonio.dumps, json_body_deserializer=jsonio.loads)
+    app.include_router(purchase_order_routes.router)
+    app.include_router(settings_routes.router)
+    app.include_router(invoice_routes.router)
+    app.include_router(user_routes.router)
+    app.include_router(aws_invoice_routes.router)
+finally:
+    # What the init built lives as long as the execution environment: collecting during the init
+    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
+    # Should the init fail, collection is on again all the same.
+    gc.freeze()
+    gc.enable()
 
 
 @app.exception_handler(ServiceError)

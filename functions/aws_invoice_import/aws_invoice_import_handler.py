@@ -13,34 +13,36 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # no collection during the init: see the end of the init, below
+gc.disable()  # no collection during the init, which ends at the finally below
+try:
+    from typing import Any
 
-from typing import Any
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pom.adapters.aws_invoicing import AwsInvoicing
+    from pom.adapters.documents import DocumentStore
+    from pom.core.config import AwsInvoiceImportConfig, read_config
+    from pom.core.months import scheduled_moment
+    from pom.core.observability import logger, metrics
+    from pom.services.aws_invoices import AwsInvoiceImport
+    from pom.services.invoices import InvoiceService
+    from pom.store.tables import dynamo_stores
 
-from pom.adapters.aws_invoicing import AwsInvoicing
-from pom.adapters.documents import DocumentStore
-from pom.core.config import AwsInvoiceImportConfig, read_config
-from pom.core.months import scheduled_moment
-from pom.core.observability import logger, metrics
-from pom.services.aws_invoices import AwsInvoiceImport
-from pom.services.invoices import InvoiceService
-from pom.store.tables import dynamo_stores
+    RESERVE_SECONDS = 30  # about the longest one invoice takes (its PDF read, stored and written), with room
 
-RESERVE_SECONDS = 30  # about the longest one invoice takes (its PDF read, stored and written), with room
-
-config = read_config(AwsInvoiceImportConfig)
-stores = dynamo_stores(config.table_name)
-invoices = InvoiceService(
-    stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, DocumentStore(config.invoice_bucket)
-)
-importer = AwsInvoiceImport(stores.settings, stores.aws_imports, stores.uploads, invoices, AwsInvoicing())
-# What the init built lives as long as the execution environment: collecting during the init only
-# walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-gc.freeze()
-gc.enable()
+    config = read_config(AwsInvoiceImportConfig)
+    stores = dynamo_stores(config.table_name)
+    invoices = InvoiceService(
+        stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, DocumentStore(config.invoice_bucket)
+    )
+    importer = AwsInvoiceImport(stores.settings, stores.aws_imports, stores.uploads, invoices, AwsInvoicing())
+finally:
+    # What the init built lives as long as the execution environment: collecting during the init
+    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
+    # Should the init fail, collection is on again all the same.
+    gc.freeze()
+    gc.enable()
 
 
 class ImportFailed(RuntimeError):

@@ -16,33 +16,35 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # no collection during the init: see the end of the init, below
+gc.disable()  # no collection during the init, which ends at the finally below
+try:
+    import contextlib
+    import json
+    import re
+    from typing import Any
+    from urllib.parse import unquote_plus
 
-import contextlib
-import json
-import re
-from typing import Any
-from urllib.parse import unquote_plus
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pom.adapters.documents import DocumentGone, DocumentStore
+    from pom.core.batch import Record, partial_batch_response, sqs_message_id
+    from pom.core.config import IngestConfig, read_config
+    from pom.core.observability import logger, metrics
+    from pom.services.invoices import MAX_S3_DOCUMENT_BYTES, InvoiceService
+    from pom.store.tables import dynamo_stores
 
-from pom.adapters.documents import DocumentGone, DocumentStore
-from pom.core.batch import Record, partial_batch_response, sqs_message_id
-from pom.core.config import IngestConfig, read_config
-from pom.core.observability import logger, metrics
-from pom.services.invoices import MAX_S3_DOCUMENT_BYTES, InvoiceService
-from pom.store.tables import dynamo_stores
-
-config = read_config(IngestConfig)
-documents = DocumentStore(config.invoice_bucket)
-stores = dynamo_stores(config.table_name)
-service = InvoiceService(stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, documents)
-# What the init built lives as long as the execution environment: collecting during the init only
-# walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-gc.freeze()
-gc.enable()
-_KEY = re.compile(r"^invoices/(?P<account>[A-Za-z0-9_-]{1,64})/.+$")
+    config = read_config(IngestConfig)
+    documents = DocumentStore(config.invoice_bucket)
+    stores = dynamo_stores(config.table_name)
+    service = InvoiceService(stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, documents)
+    _KEY = re.compile(r"^invoices/(?P<account>[A-Za-z0-9_-]{1,64})/.+$")
+finally:
+    # What the init built lives as long as the execution environment: collecting during the init
+    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
+    # Should the init fail, collection is on again all the same.
+    gc.freeze()
+    gc.enable()
 
 
 def ingest_message(record: Record) -> None:

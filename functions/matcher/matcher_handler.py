@@ -10,28 +10,30 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # no collection during the init: see the end of the init, below
+gc.disable()  # no collection during the init, which ends at the finally below
+try:
+    from typing import Any
 
-from typing import Any
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pom.core.batch import Record, partial_batch_response, stream_sequence_number
+    from pom.core.config import MatcherConfig, read_config
+    from pom.core.observability import logger, metrics
+    from pom.domain.invoices import Invoice
+    from pom.services.matcher import MatcherService
+    from pom.store.streams import stream_change
+    from pom.store.tables import dynamo_stores
 
-from pom.core.batch import Record, partial_batch_response, stream_sequence_number
-from pom.core.config import MatcherConfig, read_config
-from pom.core.observability import logger, metrics
-from pom.domain.invoices import Invoice
-from pom.services.matcher import MatcherService
-from pom.store.streams import stream_change
-from pom.store.tables import dynamo_stores
-
-config = read_config(MatcherConfig)
-stores = dynamo_stores(config.table_name)
-matcher = MatcherService(stores.purchase_orders, stores.invoices)
-# What the init built lives as long as the execution environment: collecting during the init only
-# walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-gc.freeze()
-gc.enable()
+    config = read_config(MatcherConfig)
+    stores = dynamo_stores(config.table_name)
+    matcher = MatcherService(stores.purchase_orders, stores.invoices)
+finally:
+    # What the init built lives as long as the execution environment: collecting during the init
+    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
+    # Should the init fail, collection is on again all the same.
+    gc.freeze()
+    gc.enable()
 
 
 def match_record(record: Record) -> None:

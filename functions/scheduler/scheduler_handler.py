@@ -9,29 +9,31 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # no collection during the init: see the end of the init, below
+gc.disable()  # no collection during the init, which ends at the finally below
+try:
+    from typing import Any
 
-from typing import Any
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pom.core.config import SchedulerConfig, read_config
+    from pom.core.months import scheduled_moment
+    from pom.core.observability import logger, metrics
+    from pom.services.delivery import Notifier
+    from pom.services.expiry import ExpiryJob
+    from pom.store.tables import dynamo_stores
 
-from pom.core.config import SchedulerConfig, read_config
-from pom.core.months import scheduled_moment
-from pom.core.observability import logger, metrics
-from pom.services.delivery import Notifier
-from pom.services.expiry import ExpiryJob
-from pom.store.tables import dynamo_stores
-
-config = read_config(SchedulerConfig)
-stores = dynamo_stores(config.table_name)
-job = ExpiryJob(
-    stores.purchase_orders, stores.schedule, stores.outbox, Notifier(stores.outbox, config.notification_sender)
-)
-# What the init built lives as long as the execution environment: collecting during the init only
-# walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-gc.freeze()
-gc.enable()
+    config = read_config(SchedulerConfig)
+    stores = dynamo_stores(config.table_name)
+    job = ExpiryJob(
+        stores.purchase_orders, stores.schedule, stores.outbox, Notifier(stores.outbox, config.notification_sender)
+    )
+finally:
+    # What the init built lives as long as the execution environment: collecting during the init
+    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
+    # Should the init fail, collection is on again all the same.
+    gc.freeze()
+    gc.enable()
 
 
 @logger.inject_lambda_context(clear_state=True)

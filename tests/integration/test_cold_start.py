@@ -72,15 +72,22 @@ def test_handler_cold_starts_within_the_guard():
     assert sorted(set(first) & set(again)) == [], first
 
 
-@pytest.mark.parametrize("function", resources_of_type("AWS::Serverless::Function"))
-def test_handler_imports_leave_out_the_lazy_and_the_unused(function: str):
+def _handler_environment(function: str) -> tuple[str, dict[str, str]]:
+    """The function's handler module and what a fresh interpreter importing it needs: its template
+    environment (with probe resource names) and its code and layer on the path."""
     code_dir, module, _ = function_handler(function)
-    environment = {
+    resources = {"Table": "probe-table", "InvoiceBucket": "probe-bucket", "EventBus": "e"}
+    return module, {
         **os.environ,
-        **function_environment(function, {"Table": "probe-table", "InvoiceBucket": "probe-bucket", "EventBus": "e"}),
+        **function_environment(function, resources),
         "AWS_DEFAULT_REGION": "us-east-1",
         "PYTHONPATH": os.pathsep.join([str(code_dir), str(ROOT / "layers" / "common")]),
     }
+
+
+@pytest.mark.parametrize("function", resources_of_type("AWS::Serverless::Function"))
+def test_handler_imports_leave_out_the_lazy_and_the_unused(function: str):
+    module, environment = _handler_environment(function)
     unwanted = NEVER_AT_IMPORT if function == "ApiFunction" else NEVER_AT_IMPORT + API_ONLY
     unwanted += ("pom.domain.inputs",) if function in NO_DOCUMENTS else ()
     probe = f"import gc, json, sys, {module}; print(json.dumps({{"
@@ -94,3 +101,34 @@ def test_handler_imports_leave_out_the_lazy_and_the_unused(function: str):
     # The init ran without collections and froze what it built, then turned collection back on.
     assert loaded["collecting"] is True
     assert loaded["frozen"] > 10_000
+
+
+def test_the_api_loads_powertools_names_on_demand_and_every_name_is_still_there():
+    """After the API's import, the two Powertools packages it registers without their ``__init__``
+    still give every name they export (each from its own module) and let their other modules import."""
+    module, environment = _handler_environment("ApiFunction")
+    probe = f"""
+import {module}
+import aws_lambda_powertools.utilities.batch  # imports S3Event and SQSRecord from the data class package
+from aws_lambda_powertools.utilities.data_classes import SQSEvent, S3Event
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent as defined
+from aws_lambda_powertools.event_handler import AppSyncResolver, APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver as resolver
+assert SQSEvent is defined and APIGatewayRestResolver is resolver and S3Event.__name__ == "S3Event"
+try:
+    from aws_lambda_powertools.utilities.data_classes import NoSuchEvent
+except ImportError:
+    print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=False)
+    assert result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("function", resources_of_type("AWS::Serverless::Function"))
+def test_a_failed_init_leaves_garbage_collection_on(function: str):
+    module, environment = _handler_environment(function)
+    del environment["TABLE_NAME"]  # every function's configuration requires it
+    probe = f"import gc\ntry:\n    import {module}\nexcept Exception as error:\n"
+    probe += "    print(type(error).__name__, gc.isenabled())"
+    result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "ConfigError True"

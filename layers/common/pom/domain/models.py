@@ -4,7 +4,7 @@ Field types validate one value at a time (format, range, pattern); rules that sp
 the PO's currency live in the domain modules, which report errors in the same shape. The bodies of
 requests and uploads are in ``pom.domain.inputs``, loaded only by the functions that read them
 (the API, ingest and the AWS invoice import): the matcher, the notifier and the scheduler never
-validate a document, and creating those models was about 10 ms of their cold start.
+validate a document, and creating those classes was about 10 ms of their cold start.
 """
 
 from datetime import date
