@@ -40,9 +40,7 @@ try:
     app.include_router(user_routes.router)
     app.include_router(aws_invoice_routes.router)
 finally:
-    # What the init built lives as long as the execution environment: collecting during the init
-    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-    # Should the init fail, collection is on again all the same.
+    # What the init built lives as long as the environment: frozen, no collection walks it (README, Cold start).
     gc.freeze()
     gc.enable()
 

@@ -38,9 +38,7 @@ try:
     )
     importer = AwsInvoiceImport(stores.settings, stores.aws_imports, stores.uploads, invoices, AwsInvoicing())
 finally:
-    # What the init built lives as long as the execution environment: collecting during the init
-    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-    # Should the init fail, collection is on again all the same.
+    # What the init built lives as long as the environment: frozen, no collection walks it (README, Cold start).
     gc.freeze()
     gc.enable()
 

@@ -40,9 +40,7 @@ try:
     service = InvoiceService(stores.purchase_orders, stores.invoices, stores.settings, stores.uploads, documents)
     _KEY = re.compile(r"^invoices/(?P<account>[A-Za-z0-9_-]{1,64})/.+$")
 finally:
-    # What the init built lives as long as the execution environment: collecting during the init
-    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-    # Should the init fail, collection is on again all the same.
+    # What the init built lives as long as the environment: frozen, no collection walks it (README, Cold start).
     gc.freeze()
     gc.enable()
 

@@ -36,9 +36,7 @@ try:
     notifier = Notifier(stores.outbox, config.notification_sender)
     publisher = EventPublisher(EventBus(config.event_bus_name), stores.purchase_orders)
 finally:
-    # What the init built lives as long as the execution environment: collecting during the init
-    # only walked it (12–38 ms of a cold start), and frozen, no later collection walks it again.
-    # Should the init fail, collection is on again all the same.
+    # What the init built lives as long as the environment: frozen, no collection walks it (README, Cold start).
     gc.freeze()
     gc.enable()
 
