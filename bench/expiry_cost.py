@@ -29,7 +29,7 @@ for path in (ROOT, ROOT / "layers" / "common"):
 from bench.capacity import CapacityMeter  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
 from pom.domain.inputs import PurchaseOrderCreate  # noqa: E402
-from pom.domain.models import AccountSettings  # noqa: E402
+from pom.domain.models import Settings  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
 from pom.services.delivery import Notifier  # noqa: E402
 from pom.services.expiry import ExpiryJob  # noqa: E402
@@ -48,7 +48,7 @@ def _purchase_order(account_id: str, po_id: str, expiration: str) -> PurchaseOrd
          "contacts": [{"name": "Ana", "email": "ana@example.com"}],
          "lineItems": [{"lineItemId": "1", "type": "ALL", "amount": "1000.00"}]}
     )  # fmt: skip
-    po, _ = new_purchase_order(account_id, body, AccountSettings(), PLANNING_RUN)
+    po, _ = new_purchase_order(account_id, body, Settings(), PLANNING_RUN)
     return po
 
 

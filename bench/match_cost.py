@@ -35,7 +35,7 @@ from bench.capacity import FLOOR_READ_UNITS, FLOOR_WRITE_UNITS, CapacityMeter, f
 from pom.domain.audit import Actor  # noqa: E402
 from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate  # noqa: E402
 from pom.domain.invoices import new_invoice, originals_folder  # noqa: E402
-from pom.domain.models import AccountSettings  # noqa: E402
+from pom.domain.models import Settings  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
 from pom.services.matcher import MatcherService  # noqa: E402
 from pom.store.ports import Stores  # noqa: E402
@@ -60,8 +60,8 @@ def _purchase_order(
         {"poId": po_id, "billFrom": [entity], "effectiveMonth": "2026-01", "expirationMonth": "2035-12",
          "lineItems": line_items}
     )  # fmt: skip
-    po, _ = new_purchase_order(account_id, body, AccountSettings(), NOW)
-    return po.model_copy(update={"status": status})
+    po, _ = new_purchase_order(account_id, body, Settings(), NOW)
+    return po.replace(status=status)
 
 
 def measure(

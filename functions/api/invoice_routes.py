@@ -21,9 +21,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from purchase_order_routes import IfMatch, Limit, NextToken
 
 from pom.core.observability import metrics
-from pom.domain.inputs import ManualMatch, Rejection
+from pom.domain.inputs import ManualMatch, PoId, Rejection
 from pom.domain.invoices import invoice_view
-from pom.domain.models import ApprovalStatus, MatchStatus, PoId
+from pom.domain.models import ApprovalStatus, MatchStatus
 from pom.domain.responses import DocumentLink, InvoiceHistoryPage, InvoiceOut, InvoicePage, InvoiceUploadPage
 from pom.store.ports import Page
 

@@ -8,7 +8,7 @@ from api_powertools import Router
 from api_support import actor_of, documented, json_response, service
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from pom.domain.models import AccountSettings
+from pom.domain.inputs import AccountSettings
 from pom.domain.purchase_orders import settings_view
 
 router = Router()
@@ -24,4 +24,4 @@ def get_settings():
 @router.put("/settings", tags=TAGS, responses=documented(200, AccountSettings))
 def put_settings(body: Annotated[AccountSettings, Body()]):
     account_id = actor_of(router.current_event).account_id
-    return json_response(settings_view(service.put_settings(account_id, body), account_id))
+    return json_response(settings_view(service.put_settings(account_id, body.record()), account_id))

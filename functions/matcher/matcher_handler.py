@@ -35,7 +35,7 @@ finally:
 
 
 def match_record(record: Record) -> None:
-    invoice = Invoice.model_validate(stream_change(record).new)
+    invoice = Invoice.from_document(stream_change(record).new)
     logger.append_keys(accountId=invoice.accountId, invoiceId=invoice.invoiceId)
     outcome = matcher.process(invoice)
     logger.info("invoice processed", extra={"outcome": outcome})

@@ -28,15 +28,15 @@ from itertools import count
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from pom.core import jsonio
 from pom.core.errors import FieldError, ValidationFailed
 from pom.core.months import iso_timestamp
+from pom.core.records import Record
 from pom.domain.audit import Actor, AuditEvent, system_actor
 from pom.domain.invoices import Invoice, supplier_identity
 from pom.domain.ledger import PurchaseOrderMovement, apply
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.notices import Notice, first_check
 from pom.domain.purchase_orders import OPEN_STATUSES, PurchaseOrder
 from pom.store.ports import (
@@ -54,7 +54,7 @@ from pom.store.ports import (
     VersionedSettings,
 )
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound=Record)
 Key = tuple[str, str]  # (account id, item id)
 
 # The operations whose condition ``Faults.conflict_next`` can fail; each reports it as DynamoDB's would.
@@ -197,12 +197,12 @@ class _Table:
     def settings_of(self, account_id: str) -> VersionedSettings:
         current = self.settings.get(account_id)
         if current is None:
-            return VersionedSettings(AccountSettings(), None)
+            return VersionedSettings(Settings(), None)
         return VersionedSettings(_copy(current.settings), current.version)
 
 
 def _copy(model: Model) -> Model:
-    return model.model_copy(deep=True)
+    return copy.deepcopy(model)
 
 
 def _json_copy(value: Any) -> Any:
@@ -375,7 +375,7 @@ class _Settings(_Store):
         with self._op("get"):
             return self._table.settings_of(account_id)
 
-    def put(self, account_id: str, settings: AccountSettings, now: str) -> VersionedSettings:
+    def put(self, account_id: str, settings: Settings, now: str) -> VersionedSettings:
         """Replaces the settings (no condition); a change of ``expiryNoticeDays`` puts the account in the
         schedule, for the next run to re-plan its open POs."""
         with self._op("put"):

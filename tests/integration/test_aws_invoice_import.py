@@ -20,7 +20,7 @@ from local_runner.template import load_template
 from pom.adapters.aws_invoicing import AwsInvoicing
 from pom.adapters.documents import DocumentStore
 from pom.domain import aws_invoices
-from pom.domain.models import AccountSettings
+from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.services.aws_invoices import AwsInvoiceImport
 from pom.services.invoices import InvoiceService
 from pom.store.ports import Stores
@@ -83,7 +83,7 @@ def list_request(start: datetime, end: datetime) -> dict[str, Any]:
 
 
 def enable(stores: Any, account: str) -> None:
-    settings = AccountSettings.model_validate({"awsInvoices": {"enabled": True, "roleArn": ROLE}})
+    settings = SettingsBody.model_validate({"awsInvoices": {"enabled": True, "roleArn": ROLE}}).record()
     stores.settings.put(account, settings, "2026-12-01T00:00:00Z")
 
 

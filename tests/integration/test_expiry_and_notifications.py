@@ -25,8 +25,8 @@ from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
 from pom.adapters.mail import Mailer
 from pom.domain.audit import Actor
+from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.domain.inputs import PurchaseOrderCreate, PurchaseOrderFields
-from pom.domain.models import AccountSettings
 from pom.domain.purchase_orders import editable_view
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
@@ -149,7 +149,7 @@ def test_new_notice_days_replan_open_pos(world: World):
     world.create("REPLAN", "2026-12")
     job = world.job()
     job.run(at("2026-10-01T00:15"))  # planned for [30, 7]: next look on Nov 1
-    settings = AccountSettings.model_validate({"notifications": {"expiryNoticeDays": [90, 7]}})
+    settings = SettingsBody.model_validate({"notifications": {"expiryNoticeDays": [90, 7]}}).record()
     world.stores.settings.put(world.account, settings, "2026-10-02T08:00:00Z")
     summary = job.run(at("2026-10-03T00:15"))
     assert (summary.accountsReplanned, summary.mailsSent) == (1, 1)

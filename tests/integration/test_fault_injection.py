@@ -246,9 +246,7 @@ def _invoice_insert(invoice_id: str, sequence: str) -> dict[str, Any]:
 
     document = InvoiceDocument.model_validate(invoice(invoice_id))
     stored = new_invoice("acct-events", document, datetime(2026, 3, 1, tzinfo=UTC), "k", content_hash(document))
-    image = to_item(
-        {**stored.model_dump(mode="python"), "entity": "INVOICE", "PK": "ACCT#a", "SK": f"INV#{invoice_id}"}
-    )
+    image = to_item({**stored.to_document(), "entity": "INVOICE", "PK": "ACCT#a", "SK": f"INV#{invoice_id}"})
     keys = {"PK": image["PK"], "SK": image["SK"]}
     return {
         "eventName": "INSERT",

@@ -594,11 +594,11 @@ def test_settings_validation(client: ApiClient, settings: dict[str, Any], field:
 def test_new_pos_copy_the_current_settings(client: ApiClient, aws: dict[str, str]):
     client.post("/purchase-orders", purchase_order("BEFORE"))  # the container now assumes the defaults
     # Another container (or the console) changes the settings behind this one's back.
-    from pom.domain.models import AccountSettings
+    from pom.domain.inputs import AccountSettings as SettingsBody
     from pom.store.tables import dynamo_stores
 
     bill_to = {"name": "Acme", "line1": "1 Main St", "city": "Paris", "country": "FR"}
-    other = AccountSettings.model_validate({"currency": "EUR", "paymentTerms": "Net 60", "billTo": bill_to})
+    other = SettingsBody.model_validate({"currency": "EUR", "paymentTerms": "Net 60", "billTo": bill_to}).record()
     dynamo_stores(aws["Table"], boto3.client("dynamodb")).settings.put(client.account_id, other, "2026-01-01T00:00:00Z")
     po = client.post("/purchase-orders", purchase_order("AFTER")).body
     assert (po["currency"], po["paymentTerms"], po["billTo"]["city"]) == ("EUR", "Net 60", "Paris")

@@ -48,7 +48,7 @@ from pom.core.errors import ServiceError
 from pom.domain.audit import Actor
 from pom.domain.inputs import InvoiceDocument, ManualMatch, PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.invoices import Invoice
-from pom.domain.models import AccountSettings, MatchingSettings
+from pom.domain.models import Matching, Settings
 from pom.domain.purchase_orders import LineItem, PurchaseOrder, purchase_order_view
 from pom.services.invoices import InvoiceService
 from pom.services.matcher import MatcherService
@@ -296,7 +296,7 @@ def why_line_item_cannot_take(item: LineItem, invoice: ModelInvoice) -> str | No
     return None
 
 
-def within_tolerance(amount: Decimal, balance: Decimal, rules: MatchingSettings) -> bool:
+def within_tolerance(amount: Decimal, balance: Decimal, rules: Matching) -> bool:
     excess = amount - balance
     if excess <= 0:
         return True
@@ -315,7 +315,7 @@ class MoneyModel:
         self.incarnations: dict[str, int] = {}  # how many POs each id has named so far
         self.alive: dict[str, Incarnation] = {}
         self.invoices: dict[str, ModelInvoice] = {}
-        self.rules = MatchingSettings()
+        self.rules = Matching()
         self.violations: list[str] = []  # contract breaks seen in a step's outcome
 
     def some_invoice_is(self, approval: str) -> bool:
@@ -564,10 +564,10 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(block_exceeding=st.booleans(), tolerance_percent=st.sampled_from((0, 10, 50)),
           tolerance_amount=st.sampled_from((None, 5)))  # fmt: skip
     def change_settings(self, block_exceeding: bool, tolerance_percent: int, tolerance_amount: int | None) -> None:
-        rules = MatchingSettings(
+        rules = Matching(
             blockExceedingBalance=block_exceeding, tolerancePercent=tolerance_percent, toleranceAmount=tolerance_amount
         )
-        account_settings = AccountSettings(matching=rules)
+        account_settings = Settings(matching=rules)
         if attempt(lambda: self.services.purchase_orders.put_settings(self.account, account_settings)) is not REFUSED:
             self.model.rules = rules
 

@@ -13,8 +13,9 @@ from botocore.exceptions import ClientError
 
 from pom.adapters.aws_invoicing import AccessRefused
 from pom.core.errors import Conflict
+from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.domain.invoices import Invoice
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.services.aws_invoices import AccountImport, AwsInvoiceImport
 from tests.fakes.memory_store import Crash, Faults, memory_stores
 from tests.services.conftest import ACCOUNT, USER, Clock, Services, Ses
@@ -104,7 +105,7 @@ class Importing:
 
     def enable(self, account_id: str = ACCOUNT, **aws: Any) -> None:
         settings = {"awsInvoices": {"enabled": True, "roleArn": ROLE, **aws}}
-        self.services.purchase_orders.put_settings(account_id, AccountSettings.model_validate(settings))
+        self.services.purchase_orders.put_settings(account_id, SettingsBody.model_validate(settings).record())
 
     def run_account(self) -> AccountImport:
         return self.importer.import_account(ACCOUNT)
@@ -284,7 +285,7 @@ def test_the_daily_run_imports_for_each_enabled_account_and_one_failure_stops_no
     importing.enable("acct-a")
     importing.enable("acct-b")
     importing.enable("acct-off")
-    importing.services.purchase_orders.put_settings("acct-off", AccountSettings())  # turned off again
+    importing.services.purchase_orders.put_settings("acct-off", Settings())  # turned off again
     importing.aws.invoices.append(summary("INV-1", "2026-02-03"))
     throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetInvoicePDF")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pom.core.errors import ValidationFailed
-from pom.domain.models import AccountSettings
+from pom.domain.inputs import AccountSettings as SettingsBody
 from tests.documents.factur_x import factur_x_pdf
 from tests.services.conftest import ACCOUNT, USER, Services
 
@@ -126,14 +126,14 @@ def test_a_credit_note_for_an_invoice_received_as_json_finds_it_by_its_supplier_
 def test_the_invoice_type_comes_from_the_settings_by_entity(services: Services):
     services.stores.settings.put(
         ACCOUNT,
-        AccountSettings.model_validate(
+        SettingsBody.model_validate(
             {
                 "einvoicing": {
                     "defaultInvoiceType": "PROFESSIONAL_SERVICES",
                     "invoiceTypeByEntity": {f" {SELLER}": "MARKETPLACE_PURCHASE"},
                 }
             }
-        ),
+        ).record(),
         "2026-03-01T00:00:00Z",
     )
 

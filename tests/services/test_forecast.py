@@ -37,10 +37,12 @@ def test_monthly_debits_make_the_forecast_and_an_early_run_out_is_notified_once(
 
 
 def test_forecast_alerts_off_sends_none(services: Services):
-    from pom.domain.models import AccountSettings
+    from pom.domain.inputs import AccountSettings as SettingsBody
 
     services.stores.settings.put(
-        ACCOUNT, AccountSettings.model_validate({"notifications": {"forecastAlerts": False}}), "2026-01-01T00:00:00Z"
+        ACCOUNT,
+        SettingsBody.model_validate({"notifications": {"forecastAlerts": False}}).record(),
+        "2026-01-01T00:00:00Z",
     )
     item = {"lineItemId": "1", "type": "ALL", "amount": "100.00"}
     services.create_po("P", effectiveMonth="2026-01", expirationMonth="2026-12", lineItems=[item])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pom.core.errors import Conflict
+from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.domain.inputs import ManualMatch
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from tests.services.conftest import ACCOUNT, USER, Services
 
 LINE_ITEMS = [
@@ -87,10 +88,10 @@ def test_line_item_mismatch_is_flagged_with_require_line_item_match_off(services
     assert services.invoices.submit(USER, "INV-1", None).approvalStatus == "SUBMITTED"
 
 
-def line_item_match_required(tolerance_percent: str) -> AccountSettings:
-    return AccountSettings.model_validate(
+def line_item_match_required(tolerance_percent: str) -> Settings:
+    return SettingsBody.model_validate(
         {"matching": {"requireLineItemMatch": True, "tolerancePercent": tolerance_percent}}
-    )
+    ).record()
 
 
 def test_205_against_200_is_submittable_once_the_tolerance_covers_it(services: Services):

@@ -6,14 +6,14 @@ import pytest
 
 from pom.core.errors import Forbidden
 from pom.domain.audit import Actor
-from pom.domain.models import AccountSettings
+from pom.domain.inputs import AccountSettings as SettingsBody
 from tests.services.conftest import ACCOUNT, USER, Services
 
 APPROVER = Actor(ACCOUNT, "boss", "boss@example.com", frozenset({"approver"}))
 
 
 def separated(services: Services) -> None:
-    settings = AccountSettings.model_validate({"approval": {"separateApprover": True}})
+    settings = SettingsBody.model_validate({"approval": {"separateApprover": True}}).record()
     services.stores.settings.put(ACCOUNT, settings, "2026-03-01T00:00:00Z")
 
 

@@ -11,7 +11,7 @@ from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate
 from pom.domain.invoices import Invoice, content_hash, new_invoice
 from pom.domain.ledger import PurchaseOrderMovement, debits_of, numbered, po_movement
 from pom.domain.matching import select
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.purchase_orders import PurchaseOrder, change_status, new_purchase_order
 from pom.store.ports import Stores
 from tests.conftest import invoice, purchase_order
@@ -32,7 +32,7 @@ def body(po_id: str = "PO-1", **fields: Any) -> PurchaseOrderCreate:
 
 
 def new_po(account: str, po_id: str = "PO-1", at: datetime = NOW, **fields: Any) -> tuple[PurchaseOrder, AuditEvent]:
-    return new_purchase_order(account, body(po_id, **fields), AccountSettings(), at)
+    return new_purchase_order(account, body(po_id, **fields), Settings(), at)
 
 
 def created(stores: Stores, account: str, po_id: str = "PO-1", at: datetime = NOW, **fields: Any) -> PurchaseOrder:
@@ -58,7 +58,7 @@ def new_inv(account: str, invoice_id: str = "INV-1", subtotal: str = "100.00", a
 
 def matched(invoice: Invoice, po: PurchaseOrder, at: datetime) -> tuple[Invoice, PurchaseOrderMovement]:
     """The invoice matched to ``po`` as the matcher decides it, and the PO's debit."""
-    decision = select(invoice.facts(), [po], AccountSettings().matching, account_currency="USD")
+    decision = select(invoice.facts(), [po], Settings().matching, account_currency="USD")
     after = invoices.matched(invoice, decision, at)
     change = po_movement(
         po, debits_of(after, po), after, action="INVOICE_MATCHED", reason="MATCHED", alert_percents=[10]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from local_runner.dynamodb_sizes import ITEM_LIMIT, item_size
 from pom.domain.inputs import PurchaseOrderCreate
 from pom.domain.ledger import LineItemMovement, apply
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.purchase_orders import new_purchase_order
 from pom.store.purchase_orders import balance_item, po_item
 from tests.store.builders import NOW
@@ -35,7 +35,7 @@ def test_the_largest_po_with_every_period_invoiced_fits_in_one_item():
             ],
         }
     )
-    po, _ = new_purchase_order("a" * 64, body, AccountSettings(), NOW)
+    po, _ = new_purchase_order("a" * 64, body, Settings(), NOW)
     month_of = [f"{2030 + index // 12}-{index % 12 + 1:02d}" for index in range(120)]
     movements = [
         LineItemMovement(item.lineItemId, Decimal("999999999999.99"), month, 1)

@@ -33,7 +33,7 @@ def test_items_written_between_two_reads_are_read_again_and_never_mixed(own_tabl
     stores = dynamo_stores(own_table)
     po = created(stores, "torn")
     client = boto3.client("dynamodb")
-    ahead = po.model_copy(update={"rev": po.rev + 1})
+    ahead = po.replace(rev=po.rev + 1)
     client.put_item(TableName=own_table, Item=balance_item(ahead, ahead.rev))  # the PO item not yet written
     with pytest.raises(StaleWrite):
         read_purchase_orders(Table(own_table), [("torn", "PO-1")])

@@ -18,9 +18,10 @@ from pom.core.errors import ValidationFailed
 from pom.core.months import iso_timestamp
 from pom.domain import invoices
 from pom.domain.audit import Actor, AuditEvent
+from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.domain.inputs import PurchaseOrderCreate
 from pom.domain.invoices import supplier_identity
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.notices import Notice, expiring_notice, first_check
 from pom.domain.purchase_orders import (
     change_status,
@@ -73,10 +74,10 @@ def token_refused(call: Callable[[], Any]) -> None:
 
 def test_created_po_reads_back_and_stored_state_is_never_shared(stores: Stores, account: str):
     po = created(stores, account)
-    po.lineItems[0].invoiced = Decimal(1)  # the caller's object, after the write
+    po.lineItems[0].periodInvoiced["2026-01"] = Decimal(1)  # the caller's object, after the write
     read = stores.purchase_orders.get(account, "PO-1")
     assert read is not None
-    assert read.lineItems[0].invoiced == 0
+    assert read.lineItems[0].periodInvoiced == {}
     read.billFrom.append("someone else")
     assert stores.purchase_orders.get(account, "PO-1").billFrom == [AWS_INC]
     assert stores.purchase_orders.get(account, "PO-2") is None
@@ -102,7 +103,7 @@ def test_a_list_by_tag_pages_through_every_po_carrying_it_once(stores: Stores, a
         created(stores, account, f"PO-{number}", at=later(number), tags=[{"key": "team", "value": f"v{number % 2}"}])
     created(stores, account, "UNTAGGED", at=later(9))
     tagged = created(stores, account, "RETAGGED", at=later(10), tags=[{"key": "team", "value": "v0"}])
-    saved(stores, tagged, (tagged.model_copy(update={"tags": [], "rev": tagged.rev + 1}), []))
+    saved(stores, tagged, (tagged.replace(tags=[], rev=tagged.rev + 1), []))
 
     def every(tag: tuple[str, str | None]) -> list[str]:
         seen, token = [], None
@@ -143,7 +144,7 @@ def test_create_twice_is_refused(stores: Stores, account: str):
 
 
 def test_create_on_stale_settings_is_refused_with_the_current_ones(stores: Stores, account: str):
-    current = stores.settings.put(account, AccountSettings(currency="EUR"), iso_timestamp(NOW))
+    current = stores.settings.put(account, Settings(currency="EUR"), iso_timestamp(NOW))
     po, event = new_po(account)
     with pytest.raises(SettingsChanged) as changed:
         stores.purchase_orders.create(po, actor(account), [event], None)
@@ -234,9 +235,9 @@ def test_candidates_follow_a_moved_effective_month(stores: Stores, account: str)
 
 def test_with_settings_reads_the_settings_and_the_pos_that_exist(stores: Stores, account: str):
     po = created(stores, account)
-    put = stores.settings.put(account, AccountSettings(paymentTerms="Net 60"), iso_timestamp(NOW))
+    put = stores.settings.put(account, Settings(paymentTerms="Net 60"), iso_timestamp(NOW))
     assert stores.purchase_orders.with_settings(account, ["PO-1", "PO-1", "GONE"]) == (put, [po])
-    defaults = VersionedSettings(AccountSettings(), None)
+    defaults = VersionedSettings(Settings(), None)
     assert stores.purchase_orders.with_settings(new_account(), ["PO-1"]) == (defaults, [])
 
 
@@ -252,11 +253,11 @@ def test_in_effect_is_a_few_active_pos_of_any_entity_in_effect_that_month(stores
 
 
 def test_settings_versions(stores: Stores, account: str):
-    assert stores.settings.get(account) == VersionedSettings(AccountSettings(), None)
-    first = stores.settings.put(account, AccountSettings(currency="EUR"), iso_timestamp(NOW))
-    second = stores.settings.put(account, AccountSettings(currency="GBP"), iso_timestamp(NOW))
+    assert stores.settings.get(account) == VersionedSettings(Settings(), None)
+    first = stores.settings.put(account, Settings(currency="EUR"), iso_timestamp(NOW))
+    second = stores.settings.put(account, Settings(currency="GBP"), iso_timestamp(NOW))
     assert (first.version, second.version) == (1, 2)
-    assert stores.settings.get(account) == VersionedSettings(AccountSettings(currency="GBP"), 2)
+    assert stores.settings.get(account) == VersionedSettings(Settings(currency="GBP"), 2)
 
 
 # --- invoices and the ledger ------------------------------------------------------------------------
@@ -273,9 +274,9 @@ def test_an_invoice_is_created_once(stores: Stores, account: str):
 def test_a_supplier_number_is_taken_once_with_its_invoice(stores: Stores, account: str):
     """The invoice and its (entity, document type, supplier number) are written together: a second
     invoice with the same number but another id gets the holder back and writes nothing."""
-    first = new_inv(account, "INV-1").model_copy(update={"supplierInvoiceNumber": "2026/0001"})
+    first = new_inv(account, "INV-1").replace(supplierInvoiceNumber="2026/0001")
     assert stores.invoices.create(first) is None
-    twin = new_inv(account, "INV-2").model_copy(update={"supplierInvoiceNumber": "2026/0001"})
+    twin = new_inv(account, "INV-2").replace(supplierInvoiceNumber="2026/0001")
 
     holder = stores.invoices.create(twin)
 
@@ -327,7 +328,7 @@ def test_an_invoice_change_writes_its_history_and_a_failed_one_writes_none(store
         stores.invoices.save_change(after, invoice.version + 1, [change], Actor(account, "system"), history=history)
     assert stores.invoices.history(account, "INV-1", 10, None).items == []
     stores.invoices.save_change(after, invoice.version, [change], Actor(account, "system"), history=history)
-    submitted = invoices.submit(after, AccountSettings(), later(6), "ana")
+    submitted = invoices.submit(after, Settings(), later(6), "ana")
     stores.invoices.save_change(
         submitted, after.version, [], Actor(account, "ana"), history=invoices.trail_entries(after, submitted)
     )
@@ -421,7 +422,7 @@ def test_a_ledger_entry_is_never_written_twice(stores: Stores, account: str):
     stores.invoices.save_change(after, invoice.version, [change], Actor(account, "system"))
     debited = stores.purchase_orders.get(account, "PO-1")
     replayed = change._replace(po=debited)  # the PO and the invoice as they are now, the same movement number
-    submitted = invoices.submit(after, AccountSettings(), later(6), "ana")
+    submitted = invoices.submit(after, Settings(), later(6), "ana")
     with pytest.raises(StaleWrite):
         stores.invoices.save_change(submitted, after.version, [replayed], Actor(account, "system"))
     assert stores.invoices.get(account, "INV-1") == after
@@ -493,7 +494,7 @@ def test_an_open_po_is_due_from_its_first_check_and_the_plan_moves_it(stores: St
     assert mine(stores.schedule.due(first).purchase_orders, account) == [(account, "PO-1")]
 
     settings, [scheduled] = stores.schedule.scheduled([(account, "PO-1"), (account, "GONE")], [account])
-    assert settings == {account: VersionedSettings(AccountSettings(), None)}
+    assert settings == {account: VersionedSettings(Settings(), None)}
     assert scheduled.po == po
     assert scheduled.check_key is not None
     assert stores.schedule.plan_next_check(scheduled, "2026-12-01T00:00:00Z", [])
@@ -529,9 +530,9 @@ def test_only_open_pos_are_scheduled(stores: Stores, account: str):
 
 def test_settings_are_due_after_a_change_of_notice_days_until_replanned(stores: Stores, account: str):
     now = iso_timestamp(NOW)
-    stores.settings.put(account, AccountSettings(currency="EUR"), now)
+    stores.settings.put(account, Settings(currency="EUR"), now)
     assert mine(stores.schedule.due(now).settings_accounts, account) == []
-    days = AccountSettings.model_validate({"notifications": {"expiryNoticeDays": [60]}})
+    days = SettingsBody.model_validate({"notifications": {"expiryNoticeDays": [60]}}).record()
     changed = stores.settings.put(account, days, now)
     assert mine(stores.schedule.due(now).settings_accounts, account) == [account]
     stores.settings.put(account, days, now)  # changed again since the job read version 2
@@ -645,10 +646,10 @@ def test_uploads_are_recorded_per_version_and_listed_newest_first(stores: Stores
 INVOICE_READER = "arn:aws:iam::111122223333:role/PomInvoiceReader"
 
 
-def aws_settings(*, enabled: bool, currency: str = "USD") -> AccountSettings:
-    return AccountSettings.model_validate(
+def aws_settings(*, enabled: bool, currency: str = "USD") -> Settings:
+    return SettingsBody.model_validate(
         {"currency": currency, "awsInvoices": {"enabled": enabled, "roleArn": INVOICE_READER}}
-    )
+    ).record()
 
 
 def test_the_import_lists_the_accounts_whose_settings_enable_it(stores: Stores, account: str):
@@ -659,7 +660,7 @@ def test_the_import_lists_the_accounts_whose_settings_enable_it(stores: Stores, 
     assert stores.aws_imports.accounts().count(account) == 1
     stores.settings.put(account, aws_settings(enabled=False), now)
     assert account not in stores.aws_imports.accounts()
-    stores.settings.put(account, AccountSettings(currency="GBP"), now)  # never on since
+    stores.settings.put(account, Settings(currency="GBP"), now)  # never on since
     assert account not in stores.aws_imports.accounts()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from pom.core.errors import FieldError, ValidationFailed
 from pom.domain import aws_invoices
-from pom.domain.models import AccountSettings
+from pom.domain.inputs import AccountSettings as SettingsBody
 
 AWS_INC = "Amazon Web Services, Inc."
 
@@ -172,13 +172,14 @@ def test_a_later_import_reads_again_the_last_week_before_where_it_got_to():
 def test_the_external_id_is_the_account_id_and_a_role_is_needed_while_enabled():
     role = "arn:aws:iam::111122223333:role/PomInvoiceReader"
     aws_invoices.check_settings(
-        AccountSettings.model_validate({"awsInvoices": {"enabled": True, "roleArn": role}}), "acme"
+        SettingsBody.model_validate({"awsInvoices": {"enabled": True, "roleArn": role}}).record(), "acme"
     )
     same = {"enabled": True, "roleArn": role, "externalId": "acme"}
-    aws_invoices.check_settings(AccountSettings.model_validate({"awsInvoices": same}), "acme")
+    aws_invoices.check_settings(SettingsBody.model_validate({"awsInvoices": same}).record(), "acme")
     with pytest.raises(ValidationFailed) as refused:
         aws_invoices.check_settings(
-            AccountSettings.model_validate({"awsInvoices": {"enabled": True, "externalId": "other-account"}}), "acme"
+            SettingsBody.model_validate({"awsInvoices": {"enabled": True, "externalId": "other-account"}}).record(),
+            "acme",
         )
     assert [error.loc for error in refused.value.errors] == [
         ("body", "awsInvoices", "roleArn"),

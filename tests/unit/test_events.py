@@ -10,7 +10,7 @@ import pytest
 from pom.adapters.event_bus import ENTRY_LIMIT, EventBus, EventsNotPublished, entry_size
 from pom.domain import events, invoices
 from pom.domain.events import StreamChange, event_of
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.purchase_orders import change_status, expire
 from tests.store.builders import NOW, matched, new_inv, new_po
 
@@ -20,7 +20,7 @@ ANA = {"userId": "ana", "email": "ana@example.com"}
 
 def image(model: Any, changed_by: dict[str, Any] | None = ANA) -> dict[str, Any]:
     entity = "PO" if hasattr(model, "lineItems") else "INVOICE"
-    return {**model.model_dump(mode="python"), "entity": entity, "changedBy": changed_by}
+    return {**model.to_document(), "entity": entity, "changedBy": changed_by}
 
 
 def change(old: Any, new: Any, sequence: str = "100") -> StreamChange:
@@ -31,7 +31,7 @@ def change(old: Any, new: Any, sequence: str = "100") -> StreamChange:
 def test_a_po_created_changed_expired_and_deleted():
     po, _ = new_po(ACCOUNT, "PO-1")
     suspended, _ = change_status(po, "SUSPENDED", NOW)
-    moved = suspended.model_copy(update={"rev": suspended.rev + 1})  # the job moving its next check: nothing shown
+    moved = suspended.replace(rev=suspended.rev + 1)  # the job moving its next check: nothing shown
 
     created = event_of(change(None, image(po)))
     status = event_of(change(image(po), image(suspended)))
@@ -58,7 +58,7 @@ def test_an_invoice_received_matched_submitted_and_rejected():
     po, _ = new_po(ACCOUNT, "PO-1")
     invoice = new_inv(ACCOUNT, "INV-1")
     after_match, _ = matched(invoice, po, NOW)
-    submitted = invoices.submit(after_match, AccountSettings(), NOW, "ana")
+    submitted = invoices.submit(after_match, Settings(), NOW, "ana")
     rejected = invoices.reject(submitted, NOW, "twice")
 
     kinds = [

@@ -13,7 +13,7 @@ from pom.domain import invoices
 from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoices import Invoice
 from pom.domain.matching import select
-from pom.domain.models import AccountSettings, MatchingSettings
+from pom.domain.models import Matching, Settings
 from pom.domain.purchase_orders import PurchaseOrder
 from tests.unit.test_matching import item, po
 
@@ -44,17 +44,17 @@ def bill(subtotal: str, lines: list[tuple[str, str | None]] | None = None, **fie
     return invoices.new_invoice("a", document, NOW, "documents/INV-1", "digest")
 
 
-def matched(invoice: Invoice, purchase: PurchaseOrder, settings: AccountSettings) -> Invoice:
+def matched(invoice: Invoice, purchase: PurchaseOrder, settings: Settings) -> Invoice:
     decision = select(invoice.facts(), [purchase], settings.matching, account_currency=settings.currency)
     assert decision.matched
     return invoices.matched(invoice, decision, NOW)
 
 
-def settings(currency: str = "USD", **matching: Any) -> AccountSettings:
-    return AccountSettings(currency=currency, matching=MatchingSettings(**matching))
+def settings(currency: str = "USD", **matching: Any) -> Settings:
+    return Settings(currency=currency, matching=Matching(**matching))
 
 
-def submittable(invoice: Invoice, under: AccountSettings) -> bool:
+def submittable(invoice: Invoice, under: Settings) -> bool:
     try:
         return invoices.submit(invoice, under, NOW, "ana").approvalStatus == "SUBMITTED"
     except Conflict:

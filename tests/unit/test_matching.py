@@ -20,7 +20,7 @@ from pom.domain.matching import (
     select,
     within_tolerance,
 )
-from pom.domain.models import MatchingSettings
+from pom.domain.models import Matching
 from pom.domain.purchase_orders import LineItem, PurchaseOrder
 
 ENTITIES = ["AWS Inc.", "AWS EMEA SARL"]
@@ -41,12 +41,12 @@ def po(po_id: str, *items: LineItem, **fields: Any) -> PurchaseOrder:
         "updatedAt": "2026-01-01T00:00:00.000000Z",
         **fields,
     }
-    return PurchaseOrder.model_validate(document)
+    return PurchaseOrder.from_document(document)
 
 
 def item(line_item_id: str = "1", kind: str = "ALL", amount: str | None = "1000", **fields: Any) -> LineItem:
     document = {"lineItemId": line_item_id, "type": kind, "startMonth": "2026-01", "endMonth": "2026-12"}
-    return LineItem.model_validate({**document, "amount": amount, **fields})
+    return LineItem.from_document({**document, "amount": amount, **fields})
 
 
 def facts(subtotal: str = "100", **fields: Any) -> InvoiceFacts:
@@ -60,15 +60,15 @@ def facts(subtotal: str = "100", **fields: Any) -> InvoiceFacts:
     return InvoiceFacts(**{**document, **fields})
 
 
-RULES = MatchingSettings()
+RULES = Matching()
 ACCOUNT_CURRENCY = "USD"
 
 
-def decide(invoice: InvoiceFacts, pos: list[PurchaseOrder], rules: MatchingSettings) -> Decision:
+def decide(invoice: InvoiceFacts, pos: list[PurchaseOrder], rules: Matching) -> Decision:
     return select(invoice, pos, rules, account_currency=ACCOUNT_CURRENCY)
 
 
-def tolerated(amount: Decimal, available: Decimal | None, rules: MatchingSettings, currency: str = "USD") -> bool:
+def tolerated(amount: Decimal, available: Decimal | None, rules: Matching, currency: str = "USD") -> bool:
     return within_tolerance(amount, available, rules, currency=currency, account_currency=ACCOUNT_CURRENCY)
 
 
@@ -139,23 +139,23 @@ def test_step_5_block_flag_or_allow_within_tolerance():
     flagged = decide(bill, thousand, RULES)
     assert chosen(flagged) == ("PO", "1")
     assert flagged.flags == ("EXCEEDS_BALANCE",)
-    blocked = decide(bill, thousand, MatchingSettings(blockExceedingBalance=True))
+    blocked = decide(bill, thousand, Matching(blockExceedingBalance=True))
     assert blocked.unmatched_reason == "INSUFFICIENT_BALANCE"
     assert blocked.explanation["candidates"][0]["outcome"] == "BLOCKED"
-    tolerant = MatchingSettings(blockExceedingBalance=True, tolerancePercent=Decimal(10))
+    tolerant = Matching(blockExceedingBalance=True, tolerancePercent=Decimal(10))
     allowed = decide(bill, thousand, tolerant)
     assert chosen(allowed) == ("PO", "1")
     assert allowed.flags == ("EXCEEDS_BALANCE", "WITHIN_TOLERANCE")
-    stricter = MatchingSettings(blockExceedingBalance=True, tolerancePercent=Decimal(10), toleranceAmount=Decimal(50))
+    stricter = Matching(blockExceedingBalance=True, tolerancePercent=Decimal(10), toleranceAmount=Decimal(50))
     assert decide(bill, thousand, stricter).unmatched_reason == "INSUFFICIENT_BALANCE"
 
 
 def test_tolerance_is_the_stricter_of_percent_and_amount():
-    rules = MatchingSettings(tolerancePercent=Decimal(10), toleranceAmount=Decimal(50))
+    rules = Matching(tolerancePercent=Decimal(10), toleranceAmount=Decimal(50))
     assert tolerated(Decimal(1050), Decimal(1000), rules)
     assert not tolerated(Decimal(1051), Decimal(1000), rules)
-    assert tolerated(Decimal(1000), Decimal(1000), MatchingSettings())
-    assert tolerated(Decimal(5), None, MatchingSettings())
+    assert tolerated(Decimal(1000), Decimal(1000), Matching())
+    assert tolerated(Decimal(5), None, Matching())
 
 
 def test_a_picked_po_restricts_the_choice():
@@ -176,8 +176,8 @@ def test_line_by_line_matching():
         ("B", Decimal(100), Decimal(1000)),
     ]
     assert plain.flags == ("EXCEEDS_BALANCE", "LINE_ITEM_MISMATCH")
-    assert decide(bill, [purchase], MatchingSettings(requireLineItemMatch=True)).flags == plain.flags
-    lenient = decide(bill, [purchase], MatchingSettings(tolerancePercent=Decimal(5)))
+    assert decide(bill, [purchase], Matching(requireLineItemMatch=True)).flags == plain.flags
+    lenient = decide(bill, [purchase], Matching(tolerancePercent=Decimal(5)))
     assert lenient.flags == ("EXCEEDS_BALANCE", "WITHIN_TOLERANCE")
     unknown = facts("100", chosen_po_id="P", lines=((1, Decimal(100), "Z"),))
     fallback = decide(unknown, [purchase], RULES)
@@ -231,13 +231,13 @@ def test_refusals_say_why_in_plain_words():
 def test_an_amount_tolerance_in_the_account_currency_excuses_no_excess_in_another():
     """toleranceAmount is in the account's currency and there is no exchange rate: for a PO in another
     currency any excess is beyond the tolerance, whatever the percent allows."""
-    rules = MatchingSettings(tolerancePercent=Decimal(10), toleranceAmount=Decimal(100))
+    rules = Matching(tolerancePercent=Decimal(10), toleranceAmount=Decimal(100))
     assert tolerated(Decimal(1050), Decimal(1000), rules)
     assert not tolerated(Decimal(1050), Decimal(1000), rules, currency="EUR")
     assert tolerated(Decimal(1000), Decimal(1000), rules, currency="EUR")  # no excess at all
-    assert tolerated(Decimal(1050), Decimal(1000), MatchingSettings(tolerancePercent=Decimal(10)), currency="EUR")
+    assert tolerated(Decimal(1050), Decimal(1000), Matching(tolerancePercent=Decimal(10)), currency="EUR")
     euro_bill, euro_po = facts("1050", currency="EUR"), po("P", currency="EUR")
-    blocking = rules.model_copy(update={"blockExceedingBalance": True})
+    blocking = rules.replace(blockExceedingBalance=True)
     assert decide(euro_bill, [euro_po], blocking).unmatched_reason == "INSUFFICIENT_BALANCE"
     in_euros = select(euro_bill, [euro_po], blocking, account_currency="EUR")
     assert in_euros.flags == ("EXCEEDS_BALANCE", "WITHIN_TOLERANCE")
@@ -267,7 +267,7 @@ def test_the_explanation_stays_small_among_thousands_of_pos():
 
 def test_a_winner_ranked_below_the_listed_ones_is_still_listed():
     short = [po(f"SHORT-{n:02}", item(kind="MONTHLY_USAGE", amount="50")) for n in range(20)]
-    decision = decide(facts("100"), [*short, po("ENOUGH")], MatchingSettings(blockExceedingBalance=True))
+    decision = decide(facts("100"), [*short, po("ENOUGH")], Matching(blockExceedingBalance=True))
     listed = decision.explanation["candidates"]
     assert chosen(decision) == ("ENOUGH", "1")
     assert [entry["outcome"] for entry in listed] == ["BLOCKED"] * (LISTED - 1) + ["SELECTED"]
@@ -320,7 +320,7 @@ def purchase_orders(draw: st.DrawFn, po_id: str) -> PurchaseOrder:
     effective = draw(months)
     expiration = draw(months.filter(lambda month: month >= effective))
     items = [
-        i.model_copy(update={"startMonth": max(i.startMonth, effective), "endMonth": min(i.endMonth, expiration)})
+        i.replace(startMonth=max(i.startMonth, effective), endMonth=min(i.endMonth, expiration))
         for i in items
         if max(i.startMonth, effective) <= min(i.endMonth, expiration)
     ] or [item("1", startMonth=effective, endMonth=expiration)]
@@ -344,7 +344,7 @@ scenarios = st.tuples(
         service_month=months,
     ),
     st.builds(
-        MatchingSettings,
+        Matching,
         blockExceedingBalance=st.booleans(),
         tolerancePercent=st.sampled_from([Decimal(0), Decimal(10)]),
     ),

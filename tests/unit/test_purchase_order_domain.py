@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pom.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.purchase_orders import (
     PurchaseOrder,
     add_line_item,
@@ -40,7 +41,7 @@ def create(**overrides: Any) -> PurchaseOrder:
         ],
         **overrides,
     }
-    po, _ = new_purchase_order("acct", PurchaseOrderCreate.model_validate(document), AccountSettings(), NOW)
+    po, _ = new_purchase_order("acct", PurchaseOrderCreate.model_validate(document), Settings(), NOW)
     return po
 
 
@@ -57,13 +58,13 @@ def test_totals_count_every_month_of_a_monthly_line_item():
 
 
 def test_settings_supply_currency_terms_and_bill_to():
-    settings = AccountSettings.model_validate(
+    settings = SettingsBody.model_validate(
         {
             "currency": "JPY",
             "paymentTerms": "Net 15",
             "billTo": {"name": "A", "line1": "B", "city": "C", "country": "JP"},
         }
-    )
+    ).record()
     body = PurchaseOrderCreate.model_validate(
         {"poId": "J", "billFrom": ["X"], "effectiveMonth": "2026-01", "expirationMonth": "2026-01",
          "lineItems": [{"lineItemId": "1", "type": "ALL", "amount": 5}]}
@@ -76,8 +77,7 @@ def test_settings_supply_currency_terms_and_bill_to():
 
 def test_replace_carries_invoiced_amounts_and_bumps_version():
     po = create()
-    po.lineItems[0].invoiced = Decimal("40.00")
-    po.lineItems[0].matchCount = 1
+    po = po.replace(lineItems=[po.lineItems[0].replace(invoiced=Decimal("40.00"), matchCount=1), *po.lineItems[1:]])
     updated, events = replace_purchase_order(po, fields(po, description="new"), NOW + timedelta(seconds=1))
     assert updated.lineItems[0].invoiced == Decimal("40.00")
     assert (updated.version, updated.rev) == (po.version + 1, po.rev + 1)
@@ -88,9 +88,8 @@ def test_replace_carries_invoiced_amounts_and_bumps_version():
 
 def test_invoiced_line_items_are_protected():
     po = create()
-    po.lineItems[1].invoiced = Decimal(10)
-    po.lineItems[1].periodInvoiced = {"2026-02": Decimal(10)}
-    po.lineItems[1].matchCount = 1
+    invoiced = po.lineItems[1].replace(invoiced=Decimal(10), periodInvoiced={"2026-02": Decimal(10)}, matchCount=1)
+    po = po.replace(lineItems=[po.lineItems[0], invoiced])
     view = purchase_order_view(po)
     with pytest.raises(Conflict, match="cannot be removed"):
         replace_purchase_order(po, fields(po, lineItems=view["lineItems"][:1]), NOW)
@@ -106,7 +105,7 @@ def test_status_rules():
     same, events = change_status(po, "ACTIVE", NOW)
     assert same is po
     assert events == []
-    expired = po.model_copy(update={"status": "EXPIRED"})
+    expired = po.replace(status="EXPIRED")
     with pytest.raises(Conflict, match="PUT"):
         change_status(expired, "ACTIVE", NOW)
     reactivated, events = replace_purchase_order(expired, fields(expired, expirationMonth="2035-12"), NOW)
@@ -130,7 +129,7 @@ def test_line_item_rules():
 @pytest.mark.parametrize(("header", "ok"), [(None, True), ("*", True), ("3", True), ('"3"', True), ('W/"3"', True),
                                             ('"2", "3"', True), ("2", False), ("abc", False)])  # fmt: skip
 def test_if_match_forms(header: str | None, ok: bool):
-    po = create().model_copy(update={"version": 3})
+    po = create().replace(version=3)
     if ok:
         check_if_match(po, header)
     else:

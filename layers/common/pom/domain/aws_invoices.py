@@ -20,7 +20,7 @@ from pom.core.errors import FieldError, ValidationFailed
 from pom.core.money import parse_signed_amount
 from pom.core.months import add_months, month_of
 from pom.domain.invoice_documents import ReceivedDocument
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 
 SOURCE_FORMAT = "AWS"
 WINDOW = timedelta(days=28)  # within "one month" by any count, February's included
@@ -54,7 +54,7 @@ def external_id(account_id: str) -> str:
     return account_id
 
 
-def check_settings(settings: AccountSettings, account_id: str) -> None:
+def check_settings(settings: Settings, account_id: str) -> None:
     """``PUT /settings``: a role to assume while enabled, and no external id but the account's own."""
     aws = settings.awsInvoices
     errors = []

@@ -78,7 +78,7 @@ def as_purchase_order_change(change: StreamChange, po: PurchaseOrder) -> StreamC
 
     def image(balances: dict[str, Any]) -> dict[str, Any]:
         return {
-            **with_balances(po, balances).model_dump(mode="python"),
+            **with_balances(po, balances).to_document(),
             "entity": "PO",
             "changedBy": balances.get("changedBy"),
         }
@@ -136,11 +136,11 @@ def _event(detail_type: str, change: StreamChange, image: dict[str, Any], detail
 def _po_view(image: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
     """The PO as GET showed it when the change was made (its forecast as of then)."""
     moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    return None if image is None else purchase_order_view(PurchaseOrder.model_validate(image), moment)
+    return None if image is None else purchase_order_view(PurchaseOrder.from_document(image), moment)
 
 
 def _invoice_view(image: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if image is None else invoice_view(Invoice.model_validate(image))
+    return None if image is None else invoice_view(Invoice.from_document(image))
 
 
 def _without_stamps(view: dict[str, Any]) -> dict[str, Any]:

@@ -1,34 +1,115 @@
-"""What requests and uploads may carry, as pydantic v2 models: the bodies of the API's writes and
-the invoice documents put in S3.
+"""What requests and uploads may carry, as pydantic v2 models: the contract's field types, the bodies
+of the API's writes, the settings and the invoice documents put in S3.
 
 Loaded only by the functions that read them (the API, ingest and the AWS invoice import), not by
-the matcher, the notifier or the scheduler (``tests/integration/test_cold_start.py``).
+the matcher, the notifier or the scheduler (``tests/integration/test_cold_start.py``): what they
+read is stored, and read back as plain records (``pom.core.records``). Field types validate one
+value at a time (format, range, pattern); rules that span fields or need the PO's currency live in
+the domain modules, which report errors in the same shape.
 """
 
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from pom.core.money import is_currency, parse_amount, parse_signed_amount
+from pom.core.months import parse_month
 from pom.domain.models import (
     ACCOUNT_ID_PATTERN,
-    Address,
-    Amount,
-    CalendarDate,
-    Currency,
-    Description,
-    Document,
+    INVOICE_ID_PATTERN,
+    LINE_ITEM_ID_PATTERN,
+    PO_ID_PATTERN,
     DocumentType,
-    EntityName,
-    InvoiceId,
     InvoiceType,
-    LineItemId,
     LineItemType,
-    Month,
-    PoId,
     Recurrence,
-    Reference,
-    SignedAmount,
+    Settings,
+    normalize_entity,
 )
+
+PoId = Annotated[str, Field(pattern=PO_ID_PATTERN, examples=["Q3_2020"])]
+LineItemId = Annotated[str, Field(pattern=LINE_ITEM_ID_PATTERN, examples=["1", "1.1"])]
+Month = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="2000-01 to 2099-12.", examples=["2026-11"]),
+    AfterValidator(parse_month),
+]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    Field(
+        description="A decimal string: ASCII digits with an optional point, no sign or exponent (a JSON number "
+        "written so is accepted too).",
+        examples=["1000.00"],
+    ),
+]
+SignedAmount = Annotated[
+    Decimal,
+    BeforeValidator(parse_signed_amount),
+    Field(
+        description="An amount that may be negative (a discount line): the same grammar behind an optional minus.",
+        examples=["-25.00"],
+    ),
+]
+MoneyText = Annotated[str, Field(description="A decimal string with the currency's minor units.", examples=["1000.00"])]
+
+
+def _entity_name(name: str) -> str:
+    normalized = normalize_entity(name)
+    if not normalized:
+        raise ValueError("must name an entity, not only whitespace")
+    return normalized
+
+
+# A seller-of-record entity, stored and compared normalized (PO billFrom and invoice billingEntity).
+EntityName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_entity_name)]
+
+
+def _calendar_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("must be a real calendar date written YYYY-MM-DD") from None
+    return text
+
+
+CalendarDate = Annotated[
+    str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2020-07-15"]), AfterValidator(_calendar_date)
+]
+
+
+def _known_currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError('must be an ISO-4217 currency code, e.g. "USD"')
+    return code
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"]), AfterValidator(_known_currency)]
+InvoiceId = Annotated[str, Field(pattern=INVOICE_ID_PATTERN, examples=["INV-2020-07-0001"])]
+Description = Annotated[str, Field(max_length=500)]
+# A reference a seller wrote (an invoice number, a PO or order-line reference): any printable text.
+Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*$")]
+
+
+class Document(BaseModel):
+    """A request document: unknown fields are refused (a typo must not be silently ignored).
+
+    Built on first use rather than at import, like the response shapes: a cold start pays only
+    for the models its own route validates."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Address(Document):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    line1: Annotated[str, Field(min_length=1, max_length=200)]
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    region: Annotated[str, Field(max_length=100)] | None = None
+    postalCode: Annotated[str, Field(max_length=20)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["US"])]
 
 
 class ReadOnlyTolerant(Document):
@@ -103,10 +184,10 @@ class PurchaseOrderFields(ReadOnlyTolerant):
     effectiveMonth: Month
     expirationMonth: Month
     # pydantic copies a field's default for each instance (ruff cannot see that Document is a BaseModel).
-    contacts: Annotated[list[Contact], Field(max_length=20)] = []  # noqa: RUF012
+    contacts: Annotated[list[Contact], Field(max_length=20)] = []
     balanceTracking: Annotated[bool, Field(strict=True)] = True
     description: Description | None = None
-    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique_tag_keys)] = []  # noqa: RUF012
+    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique_tag_keys)] = []
     lineItems: Annotated[list[LineItemInput], Field(min_length=1, max_length=100)]
 
 
@@ -181,3 +262,87 @@ class Rejection(Document):
 class ManualMatch(Document):
     poId: PoId
     lineItemId: LineItemId
+
+
+# --- settings -------------------------------------------------------------------------------
+# The body of ``PUT /settings`` (and the shape GET shows). Each default is the stored record's
+# (``pom.domain.models.Settings``), which the other functions read without pydantic.
+_DEFAULT = Settings()
+
+
+class MatchingSettings(Document):
+    requirePurchaseOrder: Annotated[bool, Field(strict=True)] = _DEFAULT.matching.requirePurchaseOrder
+    blockExceedingBalance: Annotated[bool, Field(strict=True)] = _DEFAULT.matching.blockExceedingBalance
+    requireLineItemMatch: Annotated[bool, Field(strict=True)] = _DEFAULT.matching.requireLineItemMatch
+    tolerancePercent: Annotated[Amount, Field(le=100)] = _DEFAULT.matching.tolerancePercent
+    toleranceAmount: Amount | None = _DEFAULT.matching.toleranceAmount
+
+
+def _distinct_descending(values: list[int]) -> list[int]:
+    return sorted(set(values), reverse=True)
+
+
+def _distinct_ascending(values: list[int]) -> list[int]:
+    return sorted(set(values))
+
+
+class NotificationSettings(Document):
+    expiryNoticeDays: Annotated[
+        list[Annotated[int, Field(strict=True, ge=1, le=366)]],
+        Field(max_length=10),
+        AfterValidator(_distinct_descending),
+    ] = _DEFAULT.notifications.expiryNoticeDays
+    balanceAlertPercents: Annotated[
+        list[Annotated[int, Field(strict=True, ge=1, le=100)]],
+        Field(max_length=10),
+        AfterValidator(_distinct_ascending),
+    ] = _DEFAULT.notifications.balanceAlertPercents
+    forecastAlerts: Annotated[bool, Field(strict=True)] = _DEFAULT.notifications.forecastAlerts
+
+
+class ApprovalSettings(Document):
+    separateApprover: Annotated[bool, Field(strict=True)] = _DEFAULT.approval.separateApprover
+
+
+def _normalized_entities(types: dict[str, str]) -> dict[str, str]:
+    return {normalize_entity(entity): invoice_type for entity, invoice_type in types.items()}
+
+
+class EInvoicingSettings(Document):
+    """How documents in the EN 16931 formats, which carry no AWS invoice type, are typed."""
+
+    defaultInvoiceType: InvoiceType = _DEFAULT.einvoicing.defaultInvoiceType  # type: ignore[assignment]
+    invoiceTypeByEntity: Annotated[
+        dict[Annotated[str, Field(min_length=1, max_length=200)], InvoiceType],
+        Field(max_length=100, description="By billing entity (compared normalized, as billingEntity is)."),
+        AfterValidator(_normalized_entities),
+    ] = _DEFAULT.einvoicing.invoiceTypeByEntity
+
+
+class AwsInvoiceSettings(Document):
+    enabled: Annotated[bool, Field(strict=True)] = _DEFAULT.awsInvoices.enabled
+    roleArn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")] | None
+    ) = _DEFAULT.awsInvoices.roleArn
+    externalId: Annotated[str, Field(min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]+$")] | None = Field(
+        default=_DEFAULT.awsInvoices.externalId,
+        description="The account id, always: the role's trust policy names it (a value of the account's own "
+        "choosing could name another account's role).",
+    )
+
+
+class AccountSettings(Document):
+    """``GET``/``PUT /settings``; every field has the contract's default."""
+
+    currency: Currency = _DEFAULT.currency
+    paymentTerms: Annotated[str, Field(min_length=1, max_length=100)] = _DEFAULT.paymentTerms
+    billTo: Address | None = None
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    einvoicing: EInvoicingSettings = Field(default_factory=EInvoicingSettings)
+    awsInvoices: AwsInvoiceSettings = Field(default_factory=AwsInvoiceSettings)
+
+    def record(self) -> Settings:
+        """The settings as they are kept (``pom.domain.models.Settings``)."""
+        return Settings.from_document(self.model_dump())

@@ -6,26 +6,24 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from pom.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount, pro_rata
+from pom.core.records import Record
 from pom.domain.audit import Actor, AuditEvent, actor_view
 from pom.domain.matching import Decision, InvoiceFacts, line_mismatch, within_tolerance
-from pom.domain.models import AccountSettings, MatchingSettings, normalize_entity
-from pom.domain.purchase_orders import STORED, PurchaseOrder, display_timestamp, precise_timestamp
+from pom.domain.models import Matching, Settings, normalize_entity
+from pom.domain.purchase_orders import PurchaseOrder, display_timestamp, precise_timestamp
 
 if TYPE_CHECKING:  # request bodies: only the functions that read requests load them
     from pom.domain.inputs import InvoiceDocument
 
 
-class InvoiceLine(BaseModel):
-    model_config = STORED
-
+class InvoiceLine(Record):
     lineNumber: int
     lineId: str | None = None
     description: str | None = None
@@ -33,9 +31,7 @@ class InvoiceLine(BaseModel):
     poLineItemId: str | None = None
 
 
-class MatchLine(BaseModel):
-    model_config = STORED
-
+class MatchLine(Record):
     lineNumber: int
     lineItemId: str
     amount: Decimal
@@ -43,17 +39,15 @@ class MatchLine(BaseModel):
     poLineItemId: str | None = None
 
 
-class Match(BaseModel):
+class Match(Record):
     """Where an invoice went, with the figures its flags were decided from."""
-
-    model_config = STORED
 
     poId: str
     lineItemId: str | None
     amount: Decimal
     availableBalance: Decimal | None = None
     matchedAt: str
-    flags: list[str] = []
+    flags: list[str] = field(default_factory=list)
     lines: list[MatchLine] | None = None
     month: str
     poCurrency: str
@@ -63,12 +57,10 @@ class Match(BaseModel):
     debited: bool = True  # False on CURRENCY_MISMATCH: recorded, balance not moved
     manual: bool = False
     # What each PO line item was debited (it is what an unmatch credits back).
-    debits: list[MatchLine] = []
+    debits: list[MatchLine] = field(default_factory=list)
 
 
-class Invoice(BaseModel):
-    model_config = STORED
-
+class Invoice(Record):
     accountId: str
     invoiceId: str
     supplierInvoiceNumber: str | None = None  # None: the invoiceId (records older than the field too)
@@ -113,7 +105,7 @@ class Invoice(BaseModel):
     rejectionReason: str | None = None
     # Credit memos that arrived while this invoice was not matched: woken (PENDING again) by the
     # write that matches it, so the matcher applies them then (API.md: credit memos).
-    waitingMemos: list[str] = []
+    waitingMemos: list[str] = field(default_factory=list)
 
     @property
     def service_month(self) -> str:
@@ -248,11 +240,12 @@ def new_invoice(
     *, received_by: Actor | None = None, source_format: str = "JSON", received_from: str | None = None,
 ) -> Invoice:  # fmt: skip
     stamp = precise_timestamp(now)
-    fields = document.model_dump(exclude={"accountId"})
-    return Invoice(
-        **fields, accountId=account_id, contentHash=digest, documentKey=document_key, createdAt=stamp, updatedAt=stamp,
-        receivedBy=None if received_by is None else received_by.audit(), sourceFormat=source_format,
-        receivedFrom=received_from,
+    return Invoice.from_document(
+        {
+            **document.model_dump(exclude={"accountId"}), "accountId": account_id, "contentHash": digest,
+            "documentKey": document_key, "createdAt": stamp, "updatedAt": stamp, "sourceFormat": source_format,
+            "receivedBy": None if received_by is None else received_by.audit(), "receivedFrom": received_from,
+        }
     )  # fmt: skip
 
 
@@ -284,7 +277,7 @@ def _changed(invoice: Invoice, now: datetime, **changes: Any) -> Invoice:
     untrailed match (``history_events`` writes that match's entry)."""
     if any(name in changes and changes[name] != getattr(invoice, name) for name in ("matchStatus", "match")):
         changes.setdefault("matchUntrailed", False)
-    return invoice.model_copy(update={**changes, "version": invoice.version + 1, "updatedAt": precise_timestamp(now)})
+    return invoice.replace(**{**changes, "version": invoice.version + 1, "updatedAt": precise_timestamp(now)})
 
 
 def with_po_reference(invoice: Invoice, referenced_po_exists: bool) -> Invoice:
@@ -292,7 +285,7 @@ def with_po_reference(invoice: Invoice, referenced_po_exists: bool) -> Invoice:
     matching is restricted to it; otherwise unchanged, and matched automatically with UNKNOWN_PO_REFERENCE."""
     if invoice.poId is not None or not referenced_po_exists:
         return invoice
-    return invoice.model_copy(update={"poId": invoice.poReference})
+    return invoice.replace(poId=invoice.poReference)
 
 
 def match_record(decision: Decision, month: str, now: datetime, *, manual: bool = False) -> Match:
@@ -453,7 +446,7 @@ def credit_withdrawn(original: Invoice, amount: Decimal, now: datetime) -> Invoi
 # --- approval -------------------------------------------------------------------------------------
 
 
-def exceeds_under(match: Match, matching: MatchingSettings, account_currency: str) -> bool:
+def exceeds_under(match: Match, matching: Matching, account_currency: str) -> bool:
     """Whether the recorded figures exceed the balance beyond the tolerance of ``matching``."""
     if not match.debited:
         return False
@@ -468,7 +461,7 @@ def exceeds_under(match: Match, matching: MatchingSettings, account_currency: st
     )
 
 
-def line_item_mismatch_under(match: Match, matching: MatchingSettings, account_currency: str) -> bool:
+def line_item_mismatch_under(match: Match, matching: Matching, account_currency: str) -> bool:
     """Whether the recorded match is a line-item mismatch under the tolerance of ``matching``. Matched
     line by line, from each line's figures: a line debited from another line item than the one it
     named always is; an exceeding line only beyond this tolerance. Otherwise (a match as a whole, or
@@ -485,7 +478,7 @@ def line_item_mismatch_under(match: Match, matching: MatchingSettings, account_c
     )  # fmt: skip
 
 
-def submit(invoice: Invoice, settings: AccountSettings, now: datetime, user_id: str) -> Invoice:
+def submit(invoice: Invoice, settings: Settings, now: datetime, user_id: str) -> Invoice:
     """``DRAFT`` → ``SUBMITTED`` by ``user_id``, re-checking the recorded figures under the settings in force now."""
     _require_approval_status(invoice, "DRAFT", "submitted")
     if invoice.matchStatus == "PENDING":
@@ -516,7 +509,7 @@ def reject(invoice: Invoice, now: datetime, reason: str | None = None) -> Invoic
     _require_approval_status(invoice, "SUBMITTED", "rejected")
     rejected = {"approvalStatus": "REJECTED", "rejectionReason": reason}
     if invoice.matchStatus == "MATCHED":
-        return unmatched(invoice, "UNMATCHED_BY_USER", now).model_copy(update=rejected)
+        return unmatched(invoice, "UNMATCHED_BY_USER", now).replace(**rejected)
     return _changed(invoice, now, **rejected)
 
 

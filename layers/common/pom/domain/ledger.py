@@ -170,15 +170,13 @@ def apply(po: PurchaseOrder, movements: list[LineItemMovement]) -> PurchaseOrder
             if movement.month:
                 periods[movement.month] = periods.get(movement.month, ZERO) + movement.amount
         items.append(
-            item.model_copy(
-                update={
-                    "invoiced": item.invoiced + sum((m.amount for m in mine), ZERO),
-                    "matchCount": item.matchCount + sum(m.matches for m in mine),
-                    "periodInvoiced": periods,
-                }
+            item.replace(
+                invoiced=item.invoiced + sum((m.amount for m in mine), ZERO),
+                matchCount=item.matchCount + sum(m.matches for m in mine),
+                periodInvoiced=periods,
             )
         )
-    return po.model_copy(update={"lineItems": items, "rev": po.rev + 1, "monthlyInvoiced": monthly_sums(po, movements)})
+    return po.replace(lineItems=items, rev=po.rev + 1, monthlyInvoiced=monthly_sums(po, movements))
 
 
 def monthly_sums(po: PurchaseOrder, movements: list[LineItemMovement]) -> dict[str, Decimal]:
@@ -268,5 +266,5 @@ def po_movement(
 def numbered(invoice: Invoice, changes: Sequence[PurchaseOrderMovement]) -> Invoice:
     """Counts a transaction that writes ledger entries, so that their keys are new and unique."""
     if any(change.ledger is not None for change in changes):
-        return invoice.model_copy(update={"movements": invoice.movements + 1})
+        return invoice.replace(movements=invoice.movements + 1)
     return invoice

@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from pom.core.money import ZERO
-from pom.domain.models import MatchingSettings
+from pom.domain.models import Matching
 from pom.domain.purchase_orders import LineItem, PurchaseOrder
 
 _HUNDRED = Decimal(100)
@@ -111,7 +111,7 @@ def available_balance(po: PurchaseOrder, item: LineItem, month: str) -> Decimal 
 
 
 def within_tolerance(
-    amount: Decimal, available: Decimal | None, matching: MatchingSettings, *, currency: str, account_currency: str
+    amount: Decimal, available: Decimal | None, matching: Matching, *, currency: str, account_currency: str
 ) -> bool:
     """The excess over the balance (both in ``currency``, the PO's) is within
     ``balance × tolerancePercent/100`` and, if set, within ``toleranceAmount``. That amount is in
@@ -155,7 +155,7 @@ def _named_refusal(po: PurchaseOrder, line_item_id: str, facts: InvoiceFacts) ->
 
 
 def _amount_flags(
-    amount: Decimal, available: Decimal | None, matching: MatchingSettings, *, currency: str, account_currency: str
+    amount: Decimal, available: Decimal | None, matching: Matching, *, currency: str, account_currency: str
 ) -> set[str]:
     if available is None or amount <= available:
         return set()
@@ -268,9 +268,7 @@ def _unmatched(
     return Decision(None, unmatched_reason=reason, explanation=_explain(excluded, reason, candidates, count))
 
 
-def select(
-    facts: InvoiceFacts, pos: Sequence[PurchaseOrder], matching: MatchingSettings, *, account_currency: str
-) -> Decision:
+def select(facts: InvoiceFacts, pos: Sequence[PurchaseOrder], matching: Matching, *, account_currency: str) -> Decision:
     """Steps 1-5 (and line-by-line matching when the lines name PO line items of a picked PO).
     ``account_currency``: the settings' currency, the one ``toleranceAmount`` is in."""
     eligible, excluded, deepest_step = _eligible_pos(facts, pos)
@@ -322,7 +320,7 @@ def _outcome(candidate: _Candidate, blocked: bool, winner: _Candidate | None) ->
 
 
 def _covers_within_tolerance(
-    candidate: _Candidate, facts: InvoiceFacts, matching: MatchingSettings, account_currency: str
+    candidate: _Candidate, facts: InvoiceFacts, matching: Matching, account_currency: str
 ) -> bool:
     if candidate.po.currency != facts.currency:
         return True  # nothing is debited: no balance to exceed
@@ -350,7 +348,7 @@ def _line_item_for(
 def _select_lines(
     facts: InvoiceFacts,
     po: PurchaseOrder,
-    matching: MatchingSettings,
+    matching: Matching,
     excluded: list[_Exclusion],
     account_currency: str,
 ) -> Decision:
@@ -408,7 +406,7 @@ def _line_explained(debit: Debit, how: str) -> dict[str, Any]:
 
 
 def _any_line_blocked(
-    facts: InvoiceFacts, po: PurchaseOrder, debits: Sequence[Debit], matching: MatchingSettings, account_currency: str
+    facts: InvoiceFacts, po: PurchaseOrder, debits: Sequence[Debit], matching: Matching, account_currency: str
 ) -> bool:
     """With ``blockExceedingBalance``, a line exceeds its balance beyond the tolerance (a PO in
     another currency is not debited, so it has no balance to exceed)."""
@@ -426,7 +424,7 @@ def flags_for(
     facts: InvoiceFacts,
     po: PurchaseOrder,
     debits: Sequence[Debit],
-    matching: MatchingSettings,
+    matching: Matching,
     *,
     account_currency: str,
 ) -> tuple[str, ...]:
@@ -446,7 +444,7 @@ def line_item_mismatch(
     facts: InvoiceFacts,
     po: PurchaseOrder,
     debits: Sequence[Debit],
-    matching: MatchingSettings,
+    matching: Matching,
     *,
     account_currency: str,
 ) -> bool:
@@ -470,7 +468,7 @@ def line_mismatch(
     line_item_id: str,
     amount: Decimal,
     available: Decimal | None,
-    matching: MatchingSettings,
+    matching: Matching,
     *,
     currency: str,
     account_currency: str,

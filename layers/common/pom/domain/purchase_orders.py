@@ -9,28 +9,25 @@ only if ``rev`` is still what was read, so a user's edit can never overwrite a c
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ConfigDict
 
 from pom.core import errors
 from pom.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from pom.core.money import ZERO, check_minor_units, format_amount
 from pom.core.months import add_months, month_count, month_index, month_is_over, month_of, utc_now
+from pom.core.records import Record
 from pom.domain import po_status
 from pom.domain.audit import AuditEvent
 from pom.domain.forecast import forecast
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 
 if TYPE_CHECKING:  # request bodies: only the functions that read requests load them
-    from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+    from pom.domain.inputs import Address, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
 Loc = tuple[str | int, ...]
-# Stored state, read back from DynamoDB: attributes the model does not know are ignored, and its
-# validator is built on first use, so a cold start pays only for the models its request reads.
-STORED = ConfigDict(extra="ignore", defer_build=True)
 OPEN_STATUSES = po_status.OPEN_STATUSES
 # Months per period of a recurring line item.
 PERIOD_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUAL": 12}
@@ -39,9 +36,7 @@ PERIOD_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUAL": 12}
 MAX_MONTHS = 120
 
 
-class LineItem(BaseModel):
-    model_config = STORED
-
+class LineItem(Record):
     lineItemId: str
     type: str
     startMonth: str
@@ -50,7 +45,7 @@ class LineItem(BaseModel):
     amount: Decimal | None = None
     description: str | None = None
     invoiced: Decimal = ZERO
-    periodInvoiced: dict[str, Decimal] = {}
+    periodInvoiced: dict[str, Decimal] = field(default_factory=dict)
     matchCount: int = 0
 
     @property
@@ -86,9 +81,7 @@ class LineItem(BaseModel):
         return self.amount * len(self.periods()) if self.period_months else self.amount
 
 
-class PurchaseOrder(BaseModel):
-    model_config = STORED
-
+class PurchaseOrder(Record):
     accountId: str
     poId: str
     status: str = "ACTIVE"
@@ -99,10 +92,10 @@ class PurchaseOrder(BaseModel):
     currency: str
     effectiveMonth: str
     expirationMonth: str
-    contacts: list[dict[str, Any]] = []
+    contacts: list[dict[str, Any]] = field(default_factory=list)
     balanceTracking: bool = True
     description: str | None = None
-    tags: list[dict[str, str]] = []
+    tags: list[dict[str, str]] = field(default_factory=list)
     lineItems: list[LineItem]
     # Net debits per service month, written with each balance movement: the forecast's run rate.
     # None on POs stored before it was kept (their next movement starts it).
@@ -121,19 +114,12 @@ def with_balances(po: PurchaseOrder, balances: dict[str, Any]) -> PurchaseOrder:
     moved; the monthly sums; the PO's ``rev``), whatever the PO item was written with."""
     lines = balances["lines"]
     items = [
-        item.model_copy(
-            update={
-                "invoiced": line["invoiced"],
-                "matchCount": int(line["matchCount"]),
-                "periodInvoiced": line["periods"],
-            }
-            if (line := lines.get(item.lineItemId))
-            else {"invoiced": ZERO, "matchCount": 0, "periodInvoiced": {}}
-        )
+        item.replace(invoiced=line["invoiced"], matchCount=int(line["matchCount"]), periodInvoiced=line["periods"])
+        if (line := lines.get(item.lineItemId))
+        else item.replace(invoiced=ZERO, matchCount=0, periodInvoiced={})
         for item in po.lineItems
     ]
-    update = {"lineItems": items, "rev": int(balances["rev"]), "monthlyInvoiced": balances.get("monthlyInvoiced")}
-    return po.model_copy(update=update)
+    return po.replace(lineItems=items, rev=int(balances["rev"]), monthlyInvoiced=balances.get("monthlyInvoiced"))
 
 
 def precise_timestamp(moment: datetime) -> str:
@@ -231,16 +217,14 @@ def _carry_invoiced(old: LineItem, new: LineItem) -> LineItem:
                 f"line item {old.lineItemId!r} has invoices in the periods of {', '.join(outside)}, which its new"
                 " months would not keep"
             )
-    return new.model_copy(
-        update={"invoiced": old.invoiced, "periodInvoiced": dict(old.periodInvoiced), "matchCount": old.matchCount}
-    )
+    return new.replace(invoiced=old.invoiced, periodInvoiced=dict(old.periodInvoiced), matchCount=old.matchCount)
 
 
 # --- changes --------------------------------------------------------------------------------------
 
 
 def new_purchase_order(
-    account_id: str, data: PurchaseOrderCreate, settings: AccountSettings, now: datetime
+    account_id: str, data: PurchaseOrderCreate, settings: Settings, now: datetime
 ) -> tuple[PurchaseOrder, AuditEvent]:
     currency = data.currency or settings.currency
     line_items, errors = _fields_errors(data, currency)
@@ -254,12 +238,12 @@ def new_purchase_order(
         paymentTerms=settings.paymentTerms,
         createdAt=stamp,
         updatedAt=stamp,
-        **_editable_fields(data, currency, _address(data.billTo or settings.billTo), line_items),
+        **_editable_fields(data, currency, _address(data.billTo) or settings.billTo, line_items),
     )
     return po, AuditEvent("CREATED", {"purchaseOrder": editable_view(po)})
 
 
-def _address(address: BaseModel | None) -> dict[str, Any] | None:
+def _address(address: Address | None) -> dict[str, Any] | None:
     return address.model_dump() if address else None
 
 
@@ -284,9 +268,7 @@ def _editable_fields(
 
 def _touched(po: PurchaseOrder, now: datetime, **changes: Any) -> PurchaseOrder:
     """A user's change: a new version and updatedAt (and, as for every write, a new rev)."""
-    return po.model_copy(
-        update={**changes, "version": po.version + 1, "rev": po.rev + 1, "updatedAt": precise_timestamp(now)}
-    )
+    return po.replace(**{**changes, "version": po.version + 1, "rev": po.rev + 1, "updatedAt": precise_timestamp(now)})
 
 
 def replace_purchase_order(
@@ -337,7 +319,7 @@ def expire(po: PurchaseOrder) -> tuple[PurchaseOrder, list[AuditEvent]]:
     ``SUSPENDED_EXPIRED`` for a suspended PO. Not a user's change: ``version`` and ``updatedAt``
     stay, like a balance movement's."""
     status = po_status.EXPIRED_FROM[po.status]
-    expired = po.model_copy(update={"status": status, "rev": po.rev + 1})
+    expired = po.replace(status=status, rev=po.rev + 1)
     details = {"old": po.status, "new": status, "expirationMonth": po.expirationMonth}
     return expired, [AuditEvent("EXPIRED", details)]
 
@@ -527,7 +509,7 @@ def changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 # --- account settings -----------------------------------------------------------------------------
 
 
-def check_settings(settings: AccountSettings) -> None:
+def check_settings(settings: Settings) -> None:
     """The rule that spans settings fields: the tolerance amount is in the account's currency."""
     amount = settings.matching.toleranceAmount
     if amount is not None:
@@ -537,9 +519,9 @@ def check_settings(settings: AccountSettings) -> None:
             raise ValidationFailed([FieldError(("body", "matching", "toleranceAmount"), str(error))]) from None
 
 
-def settings_view(settings: AccountSettings, account_id: str) -> dict[str, Any]:
+def settings_view(settings: Settings, account_id: str) -> dict[str, Any]:
     """The settings as ``GET /settings`` shows them; the AWS invoices' external id defaults to the account id."""
-    document = settings.model_dump(mode="json")
+    document = settings.to_document(text_decimals=True)
     document["awsInvoices"]["externalId"] = settings.awsInvoices.externalId or account_id
     matching = document["matching"]
     matching["tolerancePercent"] = f"{settings.matching.tolerancePercent.normalize():f}"

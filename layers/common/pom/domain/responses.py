@@ -9,9 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pom.domain.inputs import Contact, Tag
+from pom.domain.inputs import Address, Contact, MoneyText, Tag
 from pom.domain.models import (
-    Address,
     ApprovalStatus,
     BillingStatus,
     DocumentType,
@@ -19,7 +18,6 @@ from pom.domain.models import (
     LineItemType,
     MatchFlag,
     MatchStatus,
-    MoneyText,
     PoStatus,
     Recurrence,
     SourceFormat,

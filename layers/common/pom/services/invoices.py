@@ -40,7 +40,7 @@ from pom.domain.matching import (
     po_refusal,
     within_tolerance,
 )
-from pom.domain.models import AccountSettings, normalize_entity
+from pom.domain.models import Settings, normalize_entity
 from pom.domain.purchase_orders import LineItem, PurchaseOrder
 from pom.services.waiting_memos import wake_memos
 from pom.store.ports import (
@@ -454,7 +454,7 @@ def _credited_by_hand(memo: Invoice, po: PurchaseOrder, line_item_id: str, now: 
 
 
 def _debited_by_hand(
-    actor: Actor, invoice: Invoice, base: PurchaseOrder, item: LineItem, settings: AccountSettings, *, now: datetime
+    actor: Actor, invoice: Invoice, base: PurchaseOrder, item: LineItem, settings: Settings, *, now: datetime
 ) -> Invoice:
     """The invoice on that line item (``base``: the PO as the old match's removal leaves it), refused
     when blockExceedingBalance and it exceeds beyond the tolerance."""
@@ -467,8 +467,8 @@ def _debited_by_hand(
         raise Conflict("blockExceedingBalance: the invoice exceeds that line item's balance beyond the tolerance")
     debit = Debit(base.poId, item.lineItemId, invoice.subtotal, available, item.period(invoice.service_month))
     flags = flags_for(invoice.facts(), base, [debit], rules, account_currency=account_currency)
-    old = invoice.match
-    explanation = {"manual": {"by": actor.name, "previous": None if old is None else old.model_dump(mode="json")}}
+    previous = None if invoice.match is None else invoice.match.to_document(text_decimals=True)
+    explanation = {"manual": {"by": actor.name, "previous": previous}}
     return invoices.matched(invoice, Decision(base, (debit,), flags, explanation=explanation), now, manual=True)
 
 

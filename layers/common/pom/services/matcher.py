@@ -20,7 +20,7 @@ from pom.domain.audit import Actor, system_actor
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
 from pom.domain.matching import LISTED, select
-from pom.domain.models import PO_ID_PATTERN, AccountSettings
+from pom.domain.models import PO_ID_PATTERN, Settings
 from pom.domain.purchase_orders import PurchaseOrder
 from pom.services.waiting_memos import wake_memos
 from pom.store.ports import InvoiceChanged, InvoiceStore, PurchaseOrderChanged, PurchaseOrderStore, StaleWrite
@@ -49,7 +49,7 @@ class MatcherService:
             return self._credit(invoice)
         return self._match(invoice)
 
-    def _candidates(self, invoice: Invoice) -> tuple[AccountSettings, dict[str, PurchaseOrder]]:
+    def _candidates(self, invoice: Invoice) -> tuple[Settings, dict[str, PurchaseOrder]]:
         """The settings and the POs that may take the invoice; the PO its document references (BT-13)
         is read in the same BatchGetItem, to tell whether the account has it."""
         account = invoice.accountId

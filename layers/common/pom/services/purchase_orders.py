@@ -18,7 +18,7 @@ from pom.domain import aws_invoices
 from pom.domain import purchase_orders as domain
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.purchase_orders import PurchaseOrder
 from pom.store.ports import (
     AlreadyExists,
@@ -49,7 +49,7 @@ class _SettingsCache:
     def get(self, account_id: str) -> VersionedSettings:
         entry = self._entries.get(account_id)
         if entry is None:
-            return VersionedSettings(AccountSettings(), None)
+            return VersionedSettings(Settings(), None)
         self._entries.move_to_end(account_id)
         return entry
 
@@ -157,12 +157,12 @@ class PurchaseOrderService:
 
     # --- settings -----------------------------------------------------------------------------
 
-    def get_settings(self, account_id: str) -> AccountSettings:
+    def get_settings(self, account_id: str) -> Settings:
         current = self.settings.get(account_id)
         self._known_settings.put(account_id, current)
         return current.settings
 
-    def put_settings(self, account_id: str, settings: AccountSettings) -> AccountSettings:
+    def put_settings(self, account_id: str, settings: Settings) -> Settings:
         domain.check_settings(settings)
         aws_invoices.check_settings(settings, account_id)
         saved = self.settings.put(account_id, settings, iso_timestamp(self.clock()))

@@ -22,4 +22,4 @@ def wake_memos(store: InvoiceStore, matched: Invoice, now: datetime) -> tuple[In
         awake = None if memo is None else invoices.woken(memo, now)
         if memo is not None and awake is not None:
             woken.append((memo, awake))
-    return matched.model_copy(update={"waitingMemos": []}), woken
+    return matched.replace(waitingMemos=[]), woken

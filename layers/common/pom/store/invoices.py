@@ -54,7 +54,7 @@ def _invoice_item(invoice: Invoice, actor: Actor | None = None) -> dict[str, Any
     are kept in base64 and the original's key after its folder (``originals_folder``).
     ``invoice_document`` reads it back whole. ``changedBy``, who wrote it last, is what its event
     names as the actor; left out for the service itself."""
-    written = invoice.model_dump(mode="python", exclude_defaults=True, exclude=_IN_KEYS)
+    written = invoice.to_document(exclude_defaults=True, exclude=_IN_KEYS)
     if match := written.get("match"):
         for name, value in _match_echoes(written).items():
             if match[name] == value:
@@ -138,7 +138,7 @@ def _by_invoice(history: Sequence[tuple[str, AuditEvent]]) -> dict[str, list[Aud
 
 
 def _invoice_from(item: dict[str, Any] | None) -> Invoice | None:
-    return Invoice.model_validate(invoice_document(item)) if item else None
+    return Invoice.from_document(invoice_document(item)) if item else None
 
 
 def balance_update(change: PurchaseOrderMovement, actor: Actor) -> Write:
@@ -248,7 +248,7 @@ class DynamoInvoiceStore:
         if match_status is not None and index != "GSI2":
             filters["matchStatus"] = match_status
         page = self.table.page(account_id, index, partition, limit, token, filters=filters, decode=invoice_document)
-        return Page([Invoice.model_validate(item) for item in page.items], page.next_token, page.resume)
+        return Page([Invoice.from_document(item) for item in page.items], page.next_token, page.resume)
 
     def save_change(
         self, invoice: Invoice, expected_version: int, changes: Sequence[PurchaseOrderMovement], actor: Actor,

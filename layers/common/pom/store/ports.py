@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Protocol
 from pom.domain.audit import Actor, AuditEvent
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement
-from pom.domain.models import AccountSettings
+from pom.domain.models import Settings
 from pom.domain.notices import Notice
 from pom.domain.purchase_orders import PurchaseOrder
 
@@ -30,7 +30,7 @@ class Page(NamedTuple):
 
 
 class VersionedSettings(NamedTuple):
-    settings: AccountSettings
+    settings: Settings
     version: int | None  # None: never saved, the defaults apply
 
 
@@ -134,7 +134,7 @@ class PurchaseOrderStore(Protocol):
 class SettingsStore(Protocol):
     def get(self, account_id: str) -> VersionedSettings: ...
 
-    def put(self, account_id: str, settings: AccountSettings, now: str) -> VersionedSettings: ...
+    def put(self, account_id: str, settings: Settings, now: str) -> VersionedSettings: ...
 
 
 class InvoiceStore(Protocol):

@@ -38,7 +38,7 @@ _TORN_READS = 5  # a PO read while being written is read again, this many times 
 def po_item(po: PurchaseOrder, actor: Actor | None = None) -> dict[str, Any]:
     """The PO's item; ``changedBy``, who wrote it last, is what its event names as the actor."""
     document = {
-        **po.model_dump(mode="python"),
+        **po.to_document(),
         "changedBy": None if actor is None else actor.audit(),
         "PK": keys.account_pk(po.accountId),
         "SK": f"PO#{po.poId}",
@@ -110,7 +110,7 @@ def read_purchase_orders(
             item, balances = by_key.get((pk, f"PO#{po_id}")), by_key.get((pk, f"POBAL#{po_id}"))
             if item is None:
                 continue
-            po = PurchaseOrder.model_validate(from_item(item))
+            po = PurchaseOrder.from_document(from_item(item))
             if balances is None:  # stored before balances had an item, and ACTIVE POs a pointer, of their own
                 migrated, _ = table.write_if(
                     "put_item", Item=balance_item(po, po.rev), ConditionExpression="attribute_not_exists(PK)"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pom.domain.models import AccountSettings
+from pom.core import jsonio
+from pom.domain.models import Settings
 from pom.store import keys
 from pom.store.dynamo import Table, from_item
 from pom.store.ports import VersionedSettings
@@ -12,9 +13,9 @@ from pom.store.ports import VersionedSettings
 
 def versioned_settings(item: dict[str, Any] | None) -> VersionedSettings:
     if not item:
-        return VersionedSettings(AccountSettings(), None)
+        return VersionedSettings(Settings(), None)
     document = from_item(item)
-    return VersionedSettings(AccountSettings.model_validate_json(document["settings"]), int(document["version"]))
+    return VersionedSettings(Settings.from_document(jsonio.loads(document["settings"])), int(document["version"]))
 
 
 class DynamoSettingsStore:
@@ -24,7 +25,7 @@ class DynamoSettingsStore:
     def get(self, account_id: str) -> VersionedSettings:
         return versioned_settings(self.table.get(keys.settings_key(account_id)))
 
-    def put(self, account_id: str, settings: AccountSettings, now: str) -> VersionedSettings:
+    def put(self, account_id: str, settings: Settings, now: str) -> VersionedSettings:
         """Replaces the settings. If ``expiryNoticeDays`` changed, a second write puts the settings in
         the schedule, so that the next run re-plans the account's open POs under the new days.
 
@@ -40,8 +41,8 @@ class DynamoSettingsStore:
             UpdateExpression="SET #settings = :settings, #entity = :entity ADD #version :one",
             ExpressionAttributeNames={"#settings": "settings", "#version": "version", "#entity": "entity"},
             ExpressionAttributeValues={
-                # Kept as the JSON document the API validated: exact, and read back through the same model.
-                ":settings": {"S": settings.model_dump_json()},
+                # Kept as the JSON document the API validated (every field, amounts as text): read back whole.
+                ":settings": {"S": jsonio.dumps(settings.to_document())},
                 ":entity": {"S": "SETTINGS"},
                 ":one": {"N": "1"},
             },
