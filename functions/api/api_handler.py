@@ -21,7 +21,7 @@ try:
     import settings_routes
     import user_routes
     from api_powertools import APIGatewayRestResolver, Response
-    from api_support import actor_of, config, error_response, raw_error_response
+    from api_support import DOCUMENTED_SHAPES, actor_of, config, error_response, raw_error_response
     from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
     from aws_lambda_powertools.logging import correlation_paths
     from aws_lambda_powertools.metrics import MetricUnit
@@ -135,8 +135,23 @@ def openapi_document() -> dict[str, Any]:
             security=[{"bearer": []}],
         )
     )
+    _document_response_shapes(document)
     _document_invoice_upload(document)
     return document
+
+
+def _document_response_shapes(document: dict[str, Any]) -> None:
+    """The schemas of the response shapes the routes name (``api_support.documented``), as Powertools
+    writes a response model's: in pydantic's serialization mode, their parts under their own names."""
+    from pydantic.json_schema import models_json_schema  # noqa: PLC0415 - docs only
+
+    from pom.domain import responses  # noqa: PLC0415 - docs only
+
+    shapes = [(getattr(responses, name), "serialization") for name in sorted(DOCUMENTED_SHAPES)]
+    _, definitions = models_json_schema(shapes, ref_template="#/components/schemas/{model}")
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in definitions["$defs"].items():
+        schemas.setdefault(name, schema)
 
 
 def _document_invoice_upload(document: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""What every API route shares: the service, the caller's identity, paths, response shapes."""
+"""What every API route shares: the service, the caller's identity, paths, the responses it documents."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from pom.domain.audit import ROLES, Actor
 from pom.domain.invoices import Invoice, invoice_view
 from pom.domain.models import ACCOUNT_ID_PATTERN, INVOICE_ID_PATTERN, LINE_ITEM_ID_PATTERN, PO_ID_PATTERN
 from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
-from pom.domain.responses import ErrorBody
 from pom.services.invoices import InvoiceService
 from pom.services.purchase_orders import PurchaseOrderService
 from pom.store.ports import Page
@@ -165,16 +164,28 @@ def raw_error_response(error: ServiceError) -> dict[str, Any]:
 _EVERY_ROUTE_ERRORS = (400, 401, 403, 413, 422)
 
 
-def documented(success: int, model: type | None, *errors: int) -> dict[int, dict[str, Any]]:
-    """The ``responses`` of a route for the OpenAPI document (no ``model``: no body, as for a 204)."""
+# The response shapes the routes name: ``openapi_document`` adds their schemas, from pom.domain.responses.
+DOCUMENTED_SHAPES: set[str] = set()
+
+
+def documented(success: int, shape: str | type | None, *errors: int) -> dict[int, dict[str, Any]]:
+    """The ``responses`` of a route for the OpenAPI document (no ``shape``: no body, as for a 204).
+
+    A response shape is named, a reference to the schema of that name in ``pom.domain.responses``, not
+    given as a model: Powertools would build a model's validator on the route's first request, and the
+    API's cold start would define every response shape, which only the OpenAPI document reads. A shape
+    that is also a request body (the settings), which the route loads anyway, is given as its model."""
     described: dict[int, dict[str, Any]] = {
-        success: {"description": "Success", "content": {}}
-        if model is None
-        else {"description": "Success", "content": {"application/json": {"model": model}}}
+        success: {"description": "Success", "content": {} if shape is None else json_content(shape)}
     }
     for status in (*_EVERY_ROUTE_ERRORS, *errors):
-        described[status] = {
-            "description": _ERROR_TITLES[status],
-            "content": {"application/json": {"model": ErrorBody}},
-        }
+        described[status] = {"description": _ERROR_TITLES[status], "content": json_content("ErrorBody")}
     return described
+
+
+def json_content(shape: str | type) -> dict[str, Any]:
+    """A response's JSON content of that shape (``documented``)."""
+    if not isinstance(shape, str):
+        return {"application/json": {"model": shape}}
+    DOCUMENTED_SHAPES.add(shape)
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{shape}"}}}

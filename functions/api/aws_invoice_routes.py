@@ -15,7 +15,6 @@ from api_support import actor_of, documented, invoice_service, json_response, st
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pom.core.observability import metrics
-from pom.domain.responses import AwsInvoiceImport
 
 if TYPE_CHECKING:
     from pom.services.aws_invoices import AwsInvoiceImport as Importer
@@ -35,7 +34,7 @@ def importer() -> Importer:
     return _importer[0]
 
 
-@router.post("/aws-invoice-imports", tags=TAGS, responses=documented(200, AwsInvoiceImport, 409))
+@router.post("/aws-invoice-imports", tags=TAGS, responses=documented(200, "AwsInvoiceImport", 409))
 def import_aws_invoices():
     """Imports the account's new AWS invoices now, as the daily run does (``settings.awsInvoices``): each
     invoice once, then matched like any other. 200 with the run's summary (``enabled: false`` and

@@ -12,6 +12,7 @@ from api_support import (
     invoice_id_from_path,
     invoice_response,
     invoice_service,
+    json_content,
     json_response,
     page_response,
     po_id_from_path,
@@ -24,7 +25,6 @@ from pom.core.observability import metrics
 from pom.domain.inputs import ManualMatch, PoId, Rejection
 from pom.domain.invoices import invoice_view
 from pom.domain.models import ApprovalStatus, MatchStatus
-from pom.domain.responses import DocumentLink, InvoiceHistoryPage, InvoiceOut, InvoicePage, InvoiceUploadPage
 from pom.store.ports import Page
 
 router = Router()
@@ -37,10 +37,10 @@ def _page(page: Page) -> Response:
 
 
 # The same document uploaded again is answered with the existing invoice (200), not a new one (202).
-_UPLOADED_BEFORE = {200: {"description": "Uploaded before", "content": {"application/json": {"model": InvoiceOut}}}}
+_UPLOADED_BEFORE = {200: {"description": "Uploaded before", "content": json_content("InvoiceOut")}}
 
 
-@router.post("/invoices", tags=TAGS, responses={**documented(202, InvoiceOut, 409), **_UPLOADED_BEFORE})
+@router.post("/invoices", tags=TAGS, responses={**documented(202, "InvoiceOut", 409), **_UPLOADED_BEFORE})
 def upload_invoice():
     """An invoice or credit memo: JSON, a UBL or CII e-invoice (XML), or a Factur-X / ZUGFeRD PDF, by
     ``Content-Type``. 202 with the new invoice (PENDING, matched shortly); 200 with the existing one if
@@ -57,7 +57,7 @@ def upload_invoice():
     return invoice_response(invoice, 202 if created else 200)
 
 
-@router.get("/invoices", tags=TAGS, responses=documented(200, InvoicePage))
+@router.get("/invoices", tags=TAGS, responses=documented(200, "InvoicePage"))
 def list_invoices(
     match_status: Annotated[MatchStatus | None, Query(alias="matchStatus")] = None,
     approval_status: Annotated[ApprovalStatus | None, Query(alias="approvalStatus")] = None,
@@ -70,25 +70,25 @@ def list_invoices(
     return _page(invoice_service.list(account_id, limit, next_token, **filters))
 
 
-@router.get("/invoices/<invoiceId>", tags=TAGS, responses=documented(200, InvoiceOut, 404))
+@router.get("/invoices/<invoiceId>", tags=TAGS, responses=documented(200, "InvoiceOut", 404))
 def get_invoice(invoiceId: str):  # noqa: N803 - the contract's path parameter name
     account_id = actor_of(router.current_event).account_id
     return invoice_response(invoice_service.get(account_id, invoice_id_from_path(invoiceId)))
 
 
-@router.get("/invoices/<invoiceId>/document", tags=TAGS, responses=documented(200, DocumentLink, 404))
+@router.get("/invoices/<invoiceId>/document", tags=TAGS, responses=documented(200, "DocumentLink", 404))
 def invoice_document(invoiceId: str):  # noqa: N803
     account_id = actor_of(router.current_event).account_id
     return json_response(invoice_service.document_link(account_id, invoice_id_from_path(invoiceId)))
 
 
-@router.put("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))
+@router.put("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, "InvoiceOut", 404, 409, 412))
 def rematch_invoice(invoiceId: str, body: Annotated[ManualMatch, Body()], if_match: IfMatch = None):  # noqa: N803
     invoice = invoice_service.rematch(actor_of(router.current_event), invoice_id_from_path(invoiceId), body, if_match)
     return invoice_response(invoice)
 
 
-@router.delete("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))
+@router.delete("/invoices/<invoiceId>/match", tags=TAGS, responses=documented(200, "InvoiceOut", 404, 409, 412))
 def unmatch_invoice(invoiceId: str, if_match: IfMatch = None):  # noqa: N803
     invoice = invoice_service.unmatch(actor_of(router.current_event), invoice_id_from_path(invoiceId), if_match)
     return invoice_response(invoice)
@@ -100,7 +100,7 @@ def _approval_route(action: Literal["submit", "approve"]) -> None:
         return invoice_response(change(actor_of(router.current_event), invoice_id_from_path(invoiceId), if_match))
 
     route.__name__ = f"{action}_invoice"
-    router.post(f"/invoices/<invoiceId>/{action}", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))(
+    router.post(f"/invoices/<invoiceId>/{action}", tags=TAGS, responses=documented(200, "InvoiceOut", 404, 409, 412))(
         route
     )
 
@@ -109,7 +109,7 @@ for _action in ("submit", "approve"):
     _approval_route(_action)
 
 
-@router.post("/invoices/<invoiceId>/reject", tags=TAGS, responses=documented(200, InvoiceOut, 404, 409, 412))
+@router.post("/invoices/<invoiceId>/reject", tags=TAGS, responses=documented(200, "InvoiceOut", 404, 409, 412))
 def reject_invoice(invoiceId: str, body: Annotated[Rejection | None, Body()] = None, if_match: IfMatch = None):  # noqa: N803
     """``SUBMITTED`` → ``REJECTED``, with an optional reason (kept on the invoice and its history)."""
     reason = body.reason if body is not None else None
@@ -117,7 +117,7 @@ def reject_invoice(invoiceId: str, body: Annotated[Rejection | None, Body()] = N
     return invoice_response(invoice_service.reject(actor, invoice_id_from_path(invoiceId), if_match, reason))
 
 
-@router.get("/invoices/<invoiceId>/history", tags=TAGS, responses=documented(200, InvoiceHistoryPage, 404))
+@router.get("/invoices/<invoiceId>/history", tags=TAGS, responses=documented(200, "InvoiceHistoryPage", 404))
 def invoice_history(invoiceId: str, limit: Limit = 50, next_token: NextToken = None):  # noqa: N803
     """The invoice's own trail, newest first: received, matched, credited, submitted, approved, rejected."""
     account_id = actor_of(router.current_event).account_id
@@ -125,13 +125,13 @@ def invoice_history(invoiceId: str, limit: Limit = 50, next_token: NextToken = N
     return json_response({"items": page.items, "nextToken": page.next_token})
 
 
-@router.get("/purchase-orders/<poId>/invoices", tags=["Purchase orders"], responses=documented(200, InvoicePage, 404))
+@router.get("/purchase-orders/<poId>/invoices", tags=["Purchase orders"], responses=documented(200, "InvoicePage", 404))
 def purchase_order_invoices(poId: str, limit: Limit = 50, next_token: NextToken = None):  # noqa: N803
     account_id = actor_of(router.current_event).account_id
     return _page(invoice_service.of_purchase_order(account_id, po_id_from_path(poId), limit, next_token))
 
 
-@router.get("/invoice-uploads", tags=TAGS, responses=documented(200, InvoiceUploadPage))
+@router.get("/invoice-uploads", tags=TAGS, responses=documented(200, "InvoiceUploadPage"))
 def invoice_uploads(
     status: Annotated[Literal["ACCEPTED", "DUPLICATE", "REJECTED"] | None, Query()] = None,
     limit: Limit = 50,

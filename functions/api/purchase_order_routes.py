@@ -22,7 +22,6 @@ from pom.core.observability import metrics
 from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields, StatusChange
 from pom.domain.models import PoStatus
 from pom.domain.purchase_orders import purchase_order_view
-from pom.domain.responses import HistoryPage, PurchaseOrderOut, PurchaseOrderPage
 
 router = Router()
 
@@ -34,14 +33,14 @@ NextToken = Annotated[str | None, Query(alias="nextToken", max_length=2048, desc
 TAGS = ["Purchase orders"]
 
 
-@router.post("/purchase-orders", tags=TAGS, responses=documented(201, PurchaseOrderOut, 409))
+@router.post("/purchase-orders", tags=TAGS, responses=documented(201, "PurchaseOrderOut", 409))
 def create_purchase_order(body: Annotated[PurchaseOrderCreate, Body()]):
     po = service.create(actor_of(router.current_event), body)
     metrics.add_metric(name="PurchaseOrderCreated", unit=MetricUnit.Count, value=1)
     return po_response(po, 201)
 
 
-@router.get("/purchase-orders", tags=TAGS, responses=documented(200, PurchaseOrderPage))
+@router.get("/purchase-orders", tags=TAGS, responses=documented(200, "PurchaseOrderPage"))
 def list_purchase_orders(
     status: Annotated[PoStatus | None, Query(description="Only POs in this status.")] = None,
     tag: Annotated[
@@ -59,12 +58,12 @@ def list_purchase_orders(
     return page_response(page, purchase_order_view)
 
 
-@router.get("/purchase-orders/<poId>", tags=TAGS, responses=documented(200, PurchaseOrderOut, 404))
+@router.get("/purchase-orders/<poId>", tags=TAGS, responses=documented(200, "PurchaseOrderOut", 404))
 def get_purchase_order(poId: str):  # noqa: N803 - the contract's path parameter name
     return po_response(service.get(actor_of(router.current_event).account_id, po_id_from_path(poId)))
 
 
-@router.put("/purchase-orders/<poId>", tags=TAGS, responses=documented(200, PurchaseOrderOut, 404, 409, 412))
+@router.put("/purchase-orders/<poId>", tags=TAGS, responses=documented(200, "PurchaseOrderOut", 404, 409, 412))
 def replace_purchase_order(
     poId: str,  # noqa: N803
     body: Annotated[PurchaseOrderFields, Body()],
@@ -80,7 +79,7 @@ def delete_purchase_order(poId: str, if_match: IfMatch = None):  # noqa: N803
     return Response(204, None, "")
 
 
-@router.post("/purchase-orders/<poId>/status", tags=TAGS, responses=documented(200, PurchaseOrderOut, 404, 409, 412))
+@router.post("/purchase-orders/<poId>/status", tags=TAGS, responses=documented(200, "PurchaseOrderOut", 404, 409, 412))
 def change_purchase_order_status(
     poId: str,  # noqa: N803
     body: Annotated[StatusChange, Body()],
@@ -93,7 +92,7 @@ def change_purchase_order_status(
 @router.post(
     "/purchase-orders/<poId>/line-items",
     tags=TAGS,
-    responses=documented(201, PurchaseOrderOut, 404, 409, 412),
+    responses=documented(201, "PurchaseOrderOut", 404, 409, 412),
 )
 def add_line_item(
     poId: str,  # noqa: N803
@@ -107,7 +106,7 @@ def add_line_item(
 @router.put(
     "/purchase-orders/<poId>/line-items/<lineItemId>",
     tags=TAGS,
-    responses=documented(200, PurchaseOrderOut, 404, 409, 412),
+    responses=documented(200, "PurchaseOrderOut", 404, 409, 412),
 )
 def replace_line_item(
     poId: str,  # noqa: N803
@@ -124,7 +123,7 @@ def replace_line_item(
 @router.delete(
     "/purchase-orders/<poId>/line-items/<lineItemId>",
     tags=TAGS,
-    responses=documented(200, PurchaseOrderOut, 404, 409, 412),
+    responses=documented(200, "PurchaseOrderOut", 404, 409, 412),
 )
 def delete_line_item(poId: str, lineItemId: str, if_match: IfMatch = None):  # noqa: N803
     po_id = po_id_from_path(poId)
@@ -133,7 +132,7 @@ def delete_line_item(poId: str, lineItemId: str, if_match: IfMatch = None):  # n
     return po_response(po)
 
 
-@router.get("/purchase-orders/<poId>/history", tags=TAGS, responses=documented(200, HistoryPage, 404))
+@router.get("/purchase-orders/<poId>/history", tags=TAGS, responses=documented(200, "HistoryPage", 404))
 def purchase_order_history(poId: str, limit: Limit = 50, next_token: NextToken = None):  # noqa: N803
     page = service.history(actor_of(router.current_event).account_id, po_id_from_path(poId), limit, next_token)
     return json_response({"items": page.items, "nextToken": page.next_token})

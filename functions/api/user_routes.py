@@ -7,12 +7,10 @@ from api_powertools import Router
 from api_support import actor_of, documented, json_response
 from route_roles import ROUTE_ROLES
 
-from pom.domain.responses import Caller
-
 router = Router()
 
 
-@router.get("/me", tags=["Users"], responses=documented(200, Caller))
+@router.get("/me", tags=["Users"], responses=documented(200, "Caller"))
 def me():
     actor = actor_of(router.current_event)
     return json_response(

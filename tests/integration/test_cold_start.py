@@ -25,7 +25,10 @@ GUARD = 2.75  # each ratio: the figures are 1.25-1.9 (README), and they move by 
 # XML or PDF document (bench/einvoice_parse.py prints what they cost then). Powertools' batch package
 # (with its parser models) not at all: pom.core.batch reports partial batch failures. Nor the other
 # resolvers of Powertools' event handler package, or the asyncio they bring (functions/api/api_powertools.py).
+# The response and event shapes only when a document of them is asked for (the OpenAPI document, the
+# event schemas): the API's routes name the shapes they answer with (functions/api/api_support.py).
 NEVER_AT_IMPORT = (
+    "pom.domain.responses",
     "lxml",
     "pypdf",
     "pom.domain.einvoice",
@@ -34,9 +37,8 @@ NEVER_AT_IMPORT = (
     "aws_lambda_powertools.event_handler.bedrock_agent",
     "asyncio",
 )
-# The API's resolver reads Powertools' event data classes and its routes document the response shapes;
-# the other functions read their events as dicts and never document.
-API_ONLY = ("aws_lambda_powertools.utilities.data_classes", "pom.domain.responses")
+# The API's resolver reads Powertools' event data classes; the other functions read their events as dicts.
+API_ONLY = ("aws_lambda_powertools.utilities.data_classes",)
 # The bodies of requests and uploads: read by the API, ingest and the AWS invoice import, never by these,
 # which read only what is stored (plain records, pom.core.records) and so never import pydantic.
 NO_DOCUMENTS = {"MatcherFunction", "NotifierFunction", "SchedulerFunction"}
