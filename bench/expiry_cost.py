@@ -28,9 +28,9 @@ for path in (ROOT, ROOT / "layers" / "common"):
 
 from bench.capacity import CapacityMeter  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
-from pom.domain.inputs import PurchaseOrderCreate  # noqa: E402
 from pom.domain.models import Settings  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
+from pom.domain.requests import PurchaseOrderCreate  # noqa: E402
 from pom.services.delivery import Notifier  # noqa: E402
 from pom.services.expiry import ExpiryJob  # noqa: E402
 from pom.store.ports import Stores  # noqa: E402

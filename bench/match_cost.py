@@ -33,10 +33,11 @@ for path in (ROOT, ROOT / "layers" / "common"):
 
 from bench.capacity import FLOOR_READ_UNITS, FLOOR_WRITE_UNITS, CapacityMeter, floor_dollars_per_million  # noqa: E402
 from pom.domain.audit import Actor  # noqa: E402
-from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate  # noqa: E402
+from pom.domain.inputs import InvoiceDocument  # noqa: E402
 from pom.domain.invoices import new_invoice, originals_folder  # noqa: E402
 from pom.domain.models import Settings  # noqa: E402
 from pom.domain.purchase_orders import PurchaseOrder, new_purchase_order  # noqa: E402
+from pom.domain.requests import PurchaseOrderCreate  # noqa: E402
 from pom.services.matcher import MatcherService  # noqa: E402
 from pom.store.ports import Stores  # noqa: E402
 from pom.store.tables import dynamo_stores  # noqa: E402

@@ -22,9 +22,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from purchase_order_routes import IfMatch, Limit, NextToken
 
 from pom.core.observability import metrics
-from pom.domain.inputs import ManualMatch, PoId, Rejection
+from pom.domain.inputs import PoId
 from pom.domain.invoices import invoice_view
 from pom.domain.models import ApprovalStatus, MatchStatus
+from pom.domain.requests import ManualMatch, Rejection
 from pom.store.ports import Page
 
 router = Router()

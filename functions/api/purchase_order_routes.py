@@ -19,9 +19,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pom.core.observability import metrics
-from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields, StatusChange
 from pom.domain.models import PoStatus
 from pom.domain.purchase_orders import purchase_order_view
+from pom.domain.requests import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields, StatusChange
 
 router = Router()
 

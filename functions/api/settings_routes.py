@@ -8,8 +8,8 @@ from api_powertools import Router
 from api_support import actor_of, documented, json_response, service
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from pom.domain.inputs import AccountSettings
 from pom.domain.purchase_orders import settings_view
+from pom.domain.requests import AccountSettings
 
 router = Router()
 TAGS = ["Settings"]

@@ -20,7 +20,7 @@ from local_runner.template import load_template
 from pom.adapters.aws_invoicing import AwsInvoicing
 from pom.adapters.documents import DocumentStore
 from pom.domain import aws_invoices
-from pom.domain.inputs import AccountSettings as SettingsBody
+from pom.domain.requests import AccountSettings as SettingsBody
 from pom.services.aws_invoices import AwsInvoiceImport
 from pom.services.invoices import InvoiceService
 from pom.store.ports import Stores

@@ -37,8 +37,9 @@ NEVER_AT_IMPORT = (
     "aws_lambda_powertools.event_handler.bedrock_agent",
     "asyncio",
 )
-# The API's resolver reads Powertools' event data classes; the other functions read their events as dicts.
-API_ONLY = ("aws_lambda_powertools.utilities.data_classes",)
+# The API's resolver reads Powertools' event data classes (the other functions read their events as
+# dicts), and only the API reads the bodies of writes other than invoice uploads.
+API_ONLY = ("aws_lambda_powertools.utilities.data_classes", "pom.domain.requests")
 # The bodies of requests and uploads: read by the API, ingest and the AWS invoice import, never by these,
 # which read only what is stored (plain records, pom.core.records) and so never import pydantic.
 NO_DOCUMENTS = {"MatcherFunction", "NotifierFunction", "SchedulerFunction"}

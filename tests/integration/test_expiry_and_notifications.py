@@ -25,9 +25,9 @@ from local_runner.sample_events import SCHEDULED_EVENT, scheduled_sample
 from local_runner.template import create_table_arguments
 from pom.adapters.mail import Mailer
 from pom.domain.audit import Actor
-from pom.domain.inputs import AccountSettings as SettingsBody
-from pom.domain.inputs import PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.purchase_orders import editable_view
+from pom.domain.requests import AccountSettings as SettingsBody
+from pom.domain.requests import PurchaseOrderCreate, PurchaseOrderFields
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
 from pom.services.purchase_orders import PurchaseOrderService

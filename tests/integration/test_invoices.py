@@ -417,7 +417,8 @@ def test_concurrent_uploads_and_duplicated_deliveries_debit_exactly_once(aws: di
     import matcher_handler
 
     from pom.domain.audit import Actor
-    from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate
+    from pom.domain.inputs import InvoiceDocument
+    from pom.domain.requests import PurchaseOrderCreate
 
     actor = Actor(new_account(), "load")
     body = purchase_order("BIG", lineItems=[{"lineItemId": "1", "type": "ALL", "amount": "1000000.00"}])

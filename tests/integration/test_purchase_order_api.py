@@ -594,7 +594,7 @@ def test_settings_validation(client: ApiClient, settings: dict[str, Any], field:
 def test_new_pos_copy_the_current_settings(client: ApiClient, aws: dict[str, str]):
     client.post("/purchase-orders", purchase_order("BEFORE"))  # the container now assumes the defaults
     # Another container (or the console) changes the settings behind this one's back.
-    from pom.domain.inputs import AccountSettings as SettingsBody
+    from pom.domain.requests import AccountSettings as SettingsBody
     from pom.store.tables import dynamo_stores
 
     bill_to = {"name": "Acme", "line1": "1 Main St", "city": "Paris", "country": "FR"}

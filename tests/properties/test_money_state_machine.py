@@ -46,10 +46,11 @@ from hypothesis.stateful import (
 from local_runner.template import create_table_arguments
 from pom.core.errors import ServiceError
 from pom.domain.audit import Actor
-from pom.domain.inputs import InvoiceDocument, ManualMatch, PurchaseOrderCreate, PurchaseOrderFields
+from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoices import Invoice
 from pom.domain.models import Matching, Settings
 from pom.domain.purchase_orders import LineItem, PurchaseOrder, purchase_order_view
+from pom.domain.requests import ManualMatch, PurchaseOrderCreate, PurchaseOrderFields
 from pom.services.invoices import InvoiceService
 from pom.services.matcher import MatcherService
 from pom.services.purchase_orders import PurchaseOrderService

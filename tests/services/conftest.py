@@ -11,9 +11,10 @@ import pytest
 
 from pom.adapters.documents import DocumentGone
 from pom.domain.audit import Actor
-from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate
+from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoices import Invoice
 from pom.domain.purchase_orders import PurchaseOrder, purchase_order_view
+from pom.domain.requests import PurchaseOrderCreate
 from pom.services.delivery import Notifier
 from pom.services.expiry import ExpiryJob
 from pom.services.invoices import InvoiceService

@@ -13,9 +13,9 @@ from botocore.exceptions import ClientError
 
 from pom.adapters.aws_invoicing import AccessRefused
 from pom.core.errors import Conflict
-from pom.domain.inputs import AccountSettings as SettingsBody
 from pom.domain.invoices import Invoice
 from pom.domain.models import Settings
+from pom.domain.requests import AccountSettings as SettingsBody
 from pom.services.aws_invoices import AccountImport, AwsInvoiceImport
 from tests.fakes.memory_store import Crash, Faults, memory_stores
 from tests.services.conftest import ACCOUNT, USER, Clock, Services, Ses

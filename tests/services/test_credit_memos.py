@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pom.core.errors import Conflict
-from pom.domain.inputs import ManualMatch
+from pom.domain.requests import ManualMatch
 from tests.services.conftest import ACCOUNT, USER, Services
 
 EMEA = "Amazon Web Services EMEA SARL"

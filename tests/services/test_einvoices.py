@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pom.core.errors import ValidationFailed
-from pom.domain.inputs import AccountSettings as SettingsBody
+from pom.domain.requests import AccountSettings as SettingsBody
 from tests.documents.factur_x import factur_x_pdf
 from tests.services.conftest import ACCOUNT, USER, Services
 

@@ -37,7 +37,7 @@ def test_monthly_debits_make_the_forecast_and_an_early_run_out_is_notified_once(
 
 
 def test_forecast_alerts_off_sends_none(services: Services):
-    from pom.domain.inputs import AccountSettings as SettingsBody
+    from pom.domain.requests import AccountSettings as SettingsBody
 
     services.stores.settings.put(
         ACCOUNT,

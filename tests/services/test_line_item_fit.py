@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pom.core.errors import Conflict
-from pom.domain.inputs import AccountSettings as SettingsBody
-from pom.domain.inputs import ManualMatch
 from pom.domain.models import Settings
+from pom.domain.requests import AccountSettings as SettingsBody
+from pom.domain.requests import ManualMatch
 from tests.services.conftest import ACCOUNT, USER, Services
 
 LINE_ITEMS = [

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pom.core.errors import Conflict
-from pom.domain.inputs import PurchaseOrderFields
+from pom.domain.requests import PurchaseOrderFields
 from tests.services.conftest import ACCOUNT, USER, Services, po_body
 
 
@@ -144,7 +144,7 @@ def test_a_quarterly_line_item_with_invoices_keeps_its_periods(services: Service
 
 
 def test_unknown_statuses_are_refused():
-    from pom.domain.inputs import StatusChange
+    from pom.domain.requests import StatusChange
 
     with pytest.raises(ValueError, match="status"):  # pydantic's ValidationError: the API's 422
         StatusChange.model_validate({"status": "EXPIRED"})

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from pom.domain.inputs import ManualMatch
 from pom.domain.invoices import Invoice
+from pom.domain.requests import ManualMatch
 from tests.services.conftest import USER, Services
 
 # What is done to the deleted PO's invoice: (the change, given the new PO's line item id; the PO it debits).

@@ -6,7 +6,7 @@ import pytest
 
 from pom.core.errors import Forbidden
 from pom.domain.audit import Actor
-from pom.domain.inputs import AccountSettings as SettingsBody
+from pom.domain.requests import AccountSettings as SettingsBody
 from tests.services.conftest import ACCOUNT, USER, Services
 
 APPROVER = Actor(ACCOUNT, "boss", "boss@example.com", frozenset({"approver"}))

@@ -7,12 +7,13 @@ from typing import Any
 
 from pom.domain import invoices
 from pom.domain.audit import Actor, AuditEvent
-from pom.domain.inputs import InvoiceDocument, PurchaseOrderCreate
+from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoices import Invoice, content_hash, new_invoice
 from pom.domain.ledger import PurchaseOrderMovement, debits_of, numbered, po_movement
 from pom.domain.matching import select
 from pom.domain.models import Settings
 from pom.domain.purchase_orders import PurchaseOrder, change_status, new_purchase_order
+from pom.domain.requests import PurchaseOrderCreate
 from pom.store.ports import Stores
 from tests.conftest import invoice, purchase_order
 

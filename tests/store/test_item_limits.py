@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from local_runner.dynamodb_sizes import ITEM_LIMIT, item_size
-from pom.domain.inputs import PurchaseOrderCreate
 from pom.domain.ledger import LineItemMovement, apply
 from pom.domain.models import Settings
 from pom.domain.purchase_orders import new_purchase_order
+from pom.domain.requests import PurchaseOrderCreate
 from pom.store.purchase_orders import balance_item, po_item
 from tests.store.builders import NOW
 

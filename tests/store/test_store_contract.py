@@ -18,8 +18,6 @@ from pom.core.errors import ValidationFailed
 from pom.core.months import iso_timestamp
 from pom.domain import invoices
 from pom.domain.audit import Actor, AuditEvent
-from pom.domain.inputs import AccountSettings as SettingsBody
-from pom.domain.inputs import PurchaseOrderCreate
 from pom.domain.invoices import supplier_identity
 from pom.domain.models import Settings
 from pom.domain.notices import Notice, expiring_notice, first_check
@@ -29,6 +27,8 @@ from pom.domain.purchase_orders import (
     purchase_order_view,
     replace_purchase_order,
 )
+from pom.domain.requests import AccountSettings as SettingsBody
+from pom.domain.requests import PurchaseOrderCreate
 from pom.store.ports import (
     AlreadyExists,
     InvoiceChanged,

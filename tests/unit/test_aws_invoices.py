@@ -12,7 +12,7 @@ import pytest
 
 from pom.core.errors import FieldError, ValidationFailed
 from pom.domain import aws_invoices
-from pom.domain.inputs import AccountSettings as SettingsBody
+from pom.domain.requests import AccountSettings as SettingsBody
 
 AWS_INC = "Amazon Web Services, Inc."
 

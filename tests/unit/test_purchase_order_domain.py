@@ -11,8 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pom.core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from pom.domain.inputs import AccountSettings as SettingsBody
-from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.models import Settings
 from pom.domain.purchase_orders import (
     PurchaseOrder,
@@ -25,6 +23,8 @@ from pom.domain.purchase_orders import (
     purchase_order_view,
     replace_purchase_order,
 )
+from pom.domain.requests import AccountSettings as SettingsBody
+from pom.domain.requests import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
 NOW = datetime(2026, 11, 23, 5, 55, 12, 123456, tzinfo=UTC)
 

@@ -25,7 +25,7 @@ from pom.domain.forecast import forecast
 from pom.domain.models import Settings
 
 if TYPE_CHECKING:  # request bodies: only the functions that read requests load them
-    from pom.domain.inputs import Address, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
+    from pom.domain.requests import Address, LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 
 Loc = tuple[str | int, ...]
 OPEN_STATUSES = po_status.OPEN_STATUSES

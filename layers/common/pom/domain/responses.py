@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pom.domain.inputs import Address, Contact, MoneyText, Tag
+from pom.domain.inputs import MoneyText
 from pom.domain.models import (
     ApprovalStatus,
     BillingStatus,
@@ -23,6 +23,7 @@ from pom.domain.models import (
     SourceFormat,
     UnmatchedReason,
 )
+from pom.domain.requests import Address, Contact, Tag
 
 
 class ResponseDocument(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pom.adapters.documents import LINK_SECONDS, DocumentGone, DocumentStore
 from pom.core import page_tokens
@@ -27,7 +27,7 @@ from pom.core.months import utc_now
 from pom.domain import invoice_documents as documents_in
 from pom.domain import invoices, ledger
 from pom.domain.audit import Actor, AuditEvent, system_actor
-from pom.domain.inputs import InvoiceDocument, ManualMatch
+from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoice_documents import ReceivedDocument
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
@@ -53,6 +53,9 @@ from pom.store.ports import (
     StaleWrite,
     UploadStore,
 )
+
+if TYPE_CHECKING:  # the body of a match by hand: only the API reads it
+    from pom.domain.requests import ManualMatch
 
 MAX_S3_DOCUMENT_BYTES = 20 * 2**20  # larger objects are REJECTED unread
 

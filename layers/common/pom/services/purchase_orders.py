@@ -17,9 +17,9 @@ from pom.core.retry import pause
 from pom.domain import aws_invoices
 from pom.domain import purchase_orders as domain
 from pom.domain.audit import Actor, AuditEvent
-from pom.domain.inputs import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 from pom.domain.models import Settings
 from pom.domain.purchase_orders import PurchaseOrder
+from pom.domain.requests import LineItemInput, PurchaseOrderCreate, PurchaseOrderFields
 from pom.store.ports import (
     AlreadyExists,
     Page,
