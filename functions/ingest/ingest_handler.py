@@ -31,6 +31,7 @@ try:
     from pom.core.batch import Record, partial_batch_response, sqs_message_id
     from pom.core.config import IngestConfig, read_config
     from pom.core.observability import logger, metrics
+    from pom.domain import inputs  # noqa: F401 - every message is a document to validate: its model at init
     from pom.services.invoices import MAX_S3_DOCUMENT_BYTES, InvoiceService
     from pom.store.tables import dynamo_stores
 

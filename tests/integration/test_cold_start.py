@@ -40,9 +40,11 @@ NEVER_AT_IMPORT = (
 # The API's resolver reads Powertools' event data classes (the other functions read their events as
 # dicts), and only the API reads the bodies of writes other than invoice uploads.
 API_ONLY = ("aws_lambda_powertools.utilities.data_classes", "pom.domain.requests")
-# The bodies of requests and uploads: read by the API, ingest and the AWS invoice import, never by these,
-# which read only what is stored (plain records, pom.core.records) and so never import pydantic.
-NO_DOCUMENTS = {"MatcherFunction", "NotifierFunction", "SchedulerFunction"}
+# The invoice document's model (and pydantic): at init in the two functions that read a document on
+# every invocation; the others read only what is stored (plain records, pom.core.records), and the AWS
+# invoice import loads it on its first document (pom.domain.invoice_documents), none while no account
+# has the import on.
+DOCUMENTS_AT_INIT = {"ApiFunction", "IngestFunction"}
 # Of the event data classes, the API loads those its REST resolver reads (functions/api/api_powertools.py).
 DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
 API_DATA_CLASSES = {
@@ -93,15 +95,17 @@ def _handler_environment(function: str) -> tuple[str, dict[str, str]]:
 def test_handler_imports_leave_out_the_lazy_and_the_unused(function: str):
     module, environment = _handler_environment(function)
     unwanted = NEVER_AT_IMPORT if function == "ApiFunction" else NEVER_AT_IMPORT + API_ONLY
-    unwanted += ("pom.domain.inputs", "pydantic") if function in NO_DOCUMENTS else ()
+    unwanted += () if function in DOCUMENTS_AT_INIT else ("pom.domain.inputs", "pydantic")
     probe = f"import gc, json, sys, {module}; print(json.dumps({{"
     probe += f"'unwanted': sorted({{p for p in {unwanted!r} for m in sys.modules if m == p or m.startswith(p + '.')}}),"
     probe += f"'data_classes': sorted(m for m in sys.modules if m.startswith({DATA_CLASSES!r})),"
+    probe += "'documents': 'pom.domain.inputs' in sys.modules,"
     probe += "'collecting': gc.isenabled(), 'frozen': gc.get_freeze_count()}))"
     result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True)
     loaded = json.loads(result.stdout)
     assert loaded["unwanted"] == []
     assert set(loaded["data_classes"]) <= API_DATA_CLASSES
+    assert loaded["documents"] is (function in DOCUMENTS_AT_INIT)
     # The init ran without collections and froze what it built, then turned collection back on.
     assert loaded["collecting"] is True
     assert loaded["frozen"] > 10_000

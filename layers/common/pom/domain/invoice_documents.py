@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, NamedTuple
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pom.core import jsonio
 from pom.core.errors import BadRequest, FieldError, ValidationFailed
-from pom.domain.inputs import InvoiceDocument
+
+if TYPE_CHECKING:
+    from pom.domain.inputs import InvoiceDocument
 
 JSON, XML, PDF = "application/json", "application/xml", "application/pdf"
 # The media type the original is kept and served with, by the format it was read in.
@@ -75,10 +75,7 @@ def json_document(body: bytes) -> InvoiceDocument:
         data = jsonio.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
-    try:
-        return InvoiceDocument.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed([FieldError.from_pydantic(problem, ("body",)) for problem in error.errors()]) from None
+    return _upload_document(data, lambda error: error._replace(loc=("body", *error.loc)))
 
 
 def read_einvoice(body: bytes, kind: str) -> ReceivedDocument:
@@ -103,10 +100,22 @@ def einvoice_document(
         "invoiceType": invoice_type,
         "originalInvoiceId": original_invoice_id,
     }
+    return _upload_document(data, rename or by_business_term)
+
+
+def _upload_document(data: Any, named: Callable[[FieldError], FieldError]) -> InvoiceDocument:
+    """``data`` as the upload document; 422 with each bad field ``named``.
+
+    pydantic and the document's model are imported here, by the first document: the API and ingest
+    import them at init, as every invocation of theirs reads documents, and the AWS invoice import's
+    daily run never loads them while no account has the import on (the default)."""
+    from pydantic import ValidationError  # noqa: PLC0415 - on the first document (see above)
+
+    from pom.domain.inputs import InvoiceDocument  # noqa: PLC0415
+
     try:
         return InvoiceDocument.model_validate(data)
     except ValidationError as error:
-        named = rename or by_business_term
         raise ValidationFailed([named(FieldError.from_pydantic(problem)) for problem in error.errors()]) from None
 
 

@@ -27,7 +27,6 @@ from pom.core.months import utc_now
 from pom.domain import invoice_documents as documents_in
 from pom.domain import invoices, ledger
 from pom.domain.audit import Actor, AuditEvent, system_actor
-from pom.domain.inputs import InvoiceDocument
 from pom.domain.invoice_documents import ReceivedDocument
 from pom.domain.invoices import Invoice
 from pom.domain.ledger import PurchaseOrderMovement, numbered, po_movement
@@ -54,7 +53,8 @@ from pom.store.ports import (
     UploadStore,
 )
 
-if TYPE_CHECKING:  # the body of a match by hand: only the API reads it
+if TYPE_CHECKING:  # validated by pom.domain.invoice_documents; a match by hand's body, by the API
+    from pom.domain.inputs import InvoiceDocument
     from pom.domain.requests import ManualMatch
 
 MAX_S3_DOCUMENT_BYTES = 20 * 2**20  # larger objects are REJECTED unread
