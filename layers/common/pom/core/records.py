@@ -108,7 +108,12 @@ class _Factory:
         self.make = make
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
 def _plain(value: Any, exclude_defaults: bool, text_decimals: bool) -> Any:
+    if type(value) in _LEAVES:  # most values: returned before the checks below
+        return value
     if isinstance(value, Record):
         return value.to_document(exclude_defaults=exclude_defaults, text_decimals=text_decimals)
     if isinstance(value, dict):
