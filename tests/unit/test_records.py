@@ -6,11 +6,13 @@ from __future__ import annotations
 import copy
 from dataclasses import FrozenInstanceError, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from pom.core.records import Record
+from pom.core.records import _readers_of as readers_of
+from pom.domain import invoices, models, purchase_orders
 from pom.domain.models import Settings
 
 
@@ -106,3 +108,45 @@ def test_stored_settings_read_back_whole_and_take_the_defaults_of_fields_they_la
     assert settings.matching.toleranceAmount == Decimal("20.00")
     assert settings.notifications == Settings().notifications
     assert Settings.from_document(settings.to_document(text_decimals=True)) == settings
+
+
+def test_a_whole_number_field_refuses_a_fraction_rather_than_truncate_it():
+    assert Line.from_document({"number": "7", "amount": "1"}).number == 7
+    with pytest.raises(ValueError, match="not a whole number"):
+        Line.from_document({"number": Decimal("1.9"), "amount": "1"})
+
+
+def test_a_choice_of_shapes_is_kept_as_stored_but_copied():
+    stored = {"name": "s", "extra": {"userId": "u"}}
+    sheet = Sheet.from_document(stored)
+    stored["extra"]["userId"] = "changed"
+    assert sheet.extra == {"userId": "u"}
+
+
+class Stamped(Record):
+    KIND: ClassVar[str] = "stamped"  # not a field
+    at: str = field(default="2026-01-01")
+
+
+class Both(Stamped, Line):
+    pass
+
+
+def test_class_variables_are_not_fields_and_fields_come_from_every_base():
+    assert Both(number=1, amount=Decimal(1)).to_document() == {
+        "number": 1, "amount": Decimal(1), "note": None, "at": "2026-01-01",
+    }  # fmt: skip
+    assert Both.KIND == "stamped"
+
+
+def test_every_stored_entity_reads_its_annotations():
+    """Annotations resolve on a class's first read: each must name what its module defines at runtime."""
+    entities = [
+        value
+        for module in (invoices, models, purchase_orders)
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Record) and value.__module__ == module.__name__
+    ]
+    assert len(entities) == 12
+    for entity in entities:
+        assert set(readers_of(entity)) == set(entity._fields)

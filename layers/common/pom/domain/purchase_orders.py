@@ -238,13 +238,18 @@ def new_purchase_order(
         paymentTerms=settings.paymentTerms,
         createdAt=stamp,
         updatedAt=stamp,
-        **_editable_fields(data, currency, _address(data.billTo) or settings.billTo, line_items),
+        **_editable_fields(data, currency, _address(data.billTo) or _copy(settings.billTo), line_items),
     )
     return po, AuditEvent("CREATED", {"purchaseOrder": editable_view(po)})
 
 
 def _address(address: Address | None) -> dict[str, Any] | None:
     return address.model_dump() if address else None
+
+
+def _copy(address: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The account's bill-to address for a PO of its own: the settings' record stays cached and shared."""
+    return None if address is None else dict(address)
 
 
 def _editable_fields(
@@ -254,7 +259,7 @@ def _editable_fields(
     return {
         "billTo": bill_to,
         "shipTo": _address(data.shipTo),
-        "billFrom": data.billFrom,
+        "billFrom": list(data.billFrom),
         "currency": currency,
         "effectiveMonth": data.effectiveMonth,
         "expirationMonth": data.expirationMonth,
