@@ -1,7 +1,8 @@
 """What the service stores (POs, invoices and their matches, the settings) as plain records.
 
-It was validated once, on its way in (the pydantic models of ``pom.domain.inputs``, in the functions
-that read requests and documents); reading it back needs only its types. A record reads a
+It was validated once, on its way in (the pydantic models of ``pom.domain.inputs`` and
+``pom.domain.requests``, in the functions that read documents and requests); reading it back needs
+only its types. A record reads a
 document (an item, a stream image, stored JSON) by its fields' annotations: numbers become ``int``
 or ``Decimal`` as the field says (DynamoDB gives every number as a Decimal), nested records become
 records, lists and dicts are copied, attributes it does not name are ignored. So the matcher, the

@@ -2,11 +2,12 @@
 invoice documents (the body of ``POST /invoices`` and the JSON put in S3). The bodies of the API's
 other writes are in ``pom.domain.requests``.
 
-Loaded only by the functions that read them (the API, ingest and the AWS invoice import), not by
-the matcher, the notifier or the scheduler (``tests/integration/test_cold_start.py``): what they
-read is stored, and read back as plain records (``pom.core.records``). Field types validate one
-value at a time (format, range, pattern); rules that span fields or need the PO's currency live in
-the domain modules, which report errors in the same shape.
+Loaded only by the functions that read them (the API and ingest at init, the AWS invoice import on
+its first document: ``pom.domain.invoice_documents``), never by the matcher, the notifier or the
+scheduler (``tests/integration/test_cold_start.py``): what they read is stored, and read back as
+plain records (``pom.core.records``). Field types validate one value at a time (format, range,
+pattern); rules that span fields or need the PO's currency live in the domain modules, which report
+errors in the same shape.
 """
 
 from datetime import date

@@ -1,10 +1,10 @@
 """The contract's names and value sets, and the account's settings as the service keeps them: what
 every function reads, without pydantic.
 
-The pydantic field types and request bodies that validate what comes in are in ``pom.domain.inputs``,
-loaded only by the functions that read requests and documents (the API, ingest, the AWS invoice
-import): the matcher, the notifier and the scheduler never import pydantic
-(``tests/integration/test_cold_start.py``).
+The pydantic field types, invoice document and request bodies that validate what comes in are in
+``pom.domain.inputs`` and ``pom.domain.requests``, loaded only by the functions that read documents
+and requests (the API and ingest at init, the AWS invoice import on its first document): the
+matcher, the notifier and the scheduler never import pydantic (``tests/integration/test_cold_start.py``).
 """
 
 from dataclasses import field
