@@ -13,6 +13,7 @@ import gc
 gc.disable()  # no collection during the init, which ends at the finally below
 try:
     import json
+    from collections.abc import Iterator
     from typing import Any
 
     import aws_invoice_routes
@@ -21,7 +22,7 @@ try:
     import settings_routes
     import user_routes
     from api_powertools import APIGatewayRestResolver, Response
-    from api_support import DOCUMENTED_SHAPES, actor_of, config, error_response, raw_error_response
+    from api_support import actor_of, config, error_response, raw_error_response
     from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
     from aws_lambda_powertools.logging import correlation_paths
     from aws_lambda_powertools.metrics import MetricUnit
@@ -141,17 +142,31 @@ def openapi_document() -> dict[str, Any]:
 
 
 def _document_response_shapes(document: dict[str, Any]) -> None:
-    """The schemas of the response shapes the routes name (``api_support.documented``), as Powertools
-    writes a response model's: in pydantic's serialization mode, their parts under their own names."""
+    """The schemas of the response shapes the routes name (``api_support.documented``): each schema
+    the paths refer to that Powertools did not write, from ``pom.domain.responses``, as Powertools
+    writes a response model's (pydantic's serialization mode, its parts under their own names)."""
     from pydantic.json_schema import models_json_schema  # noqa: PLC0415 - docs only
 
     from pom.domain import responses  # noqa: PLC0415 - docs only
 
-    shapes = [(getattr(responses, name), "serialization") for name in sorted(DOCUMENTED_SHAPES)]
-    _, definitions = models_json_schema(shapes, ref_template="#/components/schemas/{model}")
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    named = {reference.rsplit("/", 1)[-1] for reference in _references(document["paths"])} - set(schemas)
+    shapes = [(getattr(responses, name), "serialization") for name in sorted(named)]
+    _, definitions = models_json_schema(shapes, ref_template="#/components/schemas/{model}")
     for name, schema in definitions["$defs"].items():
         schemas.setdefault(name, schema)
+
+
+def _references(value: Any) -> Iterator[str]:
+    """Every ``$ref`` in a part of the document."""
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"]
+        for item in value.values():
+            yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
 
 
 def _document_invoice_upload(document: dict[str, Any]) -> None:

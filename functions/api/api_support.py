@@ -164,10 +164,6 @@ def raw_error_response(error: ServiceError) -> dict[str, Any]:
 _EVERY_ROUTE_ERRORS = (400, 401, 403, 413, 422)
 
 
-# The response shapes the routes name: ``openapi_document`` adds their schemas, from pom.domain.responses.
-DOCUMENTED_SHAPES: set[str] = set()
-
-
 def documented(success: int, shape: str | type | None, *errors: int) -> dict[int, dict[str, Any]]:
     """The ``responses`` of a route for the OpenAPI document (no ``shape``: no body, as for a 204).
 
@@ -187,5 +183,4 @@ def json_content(shape: str | type) -> dict[str, Any]:
     """A response's JSON content of that shape (``documented``)."""
     if not isinstance(shape, str):
         return {"application/json": {"model": shape}}
-    DOCUMENTED_SHAPES.add(shape)
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{shape}"}}}
