@@ -13,12 +13,11 @@ from pom.domain.inputs import (
     Description,
     Document,
     EntityName,
-    InvoiceType,
     LineItemId,
     Month,
     PoId,
 )
-from pom.domain.models import LineItemType, Recurrence, Settings, normalize_entity
+from pom.domain.models import InvoiceType, LineItemType, Recurrence, Settings, normalize_entity
 
 
 class Address(Document):
