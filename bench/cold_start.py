@@ -6,11 +6,18 @@
   the handler's first invocation created (the same services, as many) and makes one call (a DynamoDB
   GetItem; for a handler that created no DynamoDB client, EventBridge's DescribeEventBus).
 
+A third figure says how much of an import is the handler's own: *dependencies*, the import of the
+third-party modules the handler's import loaded (boto3, Powertools, pydantic...: every module from
+site-packages, in the order they loaded), with collection off as in the handlers' inits, against
+``import boto3`` too. The handler's own code costs the difference: a handler cannot import less than
+the packages it is built on (``make bench`` prints it; the bars stay the issue's).
+
 Each run is a fresh interpreter reporting its own process CPU time (wall time, printed alongside,
 follows the machine's load: under two CPU hogs on this 2-core machine it grows by half and more
 while CPU time holds).
-Runs go in pairs, the handler then its floor, and each figure is the median of the per-pair ratios,
-so that a loaded or noisy moment hits both sides of a ratio alike. A warm-up pair first writes the
+Runs go in rounds, the handler, its floor, then its dependencies, and each figure is the median of
+the per-round ratios, so that a loaded or noisy moment hits both sides of a ratio alike. A warm-up
+round first writes the
 bytecode, as a deployed package ships it (the runs drop ``PYTHONDONTWRITEBYTECODE``).
 
 The emulator is moto's server, started in this process with the template's resources
@@ -90,6 +97,27 @@ _HANDLER = """
 import {module}
 imported = clock()
 response = {module}.lambda_handler(event, Context())
+"""
+_DEPENDENCIES = """
+import gc, importlib
+gc.disable()
+for name in {modules!r}:
+    importlib.import_module(name)
+imported = clock()
+response = None
+"""
+# Prints, as JSON, the modules from site-packages that importing the handler loaded, in load order
+# (sys.modules keeps it), leaving out aliases (a module registered under a name not its own).
+_THIRD_PARTY = """
+import importlib, json, sys, sysconfig
+before = set(sys.modules)
+importlib.import_module({module!r})
+site = tuple({{sysconfig.get_paths()[kind] for kind in ("purelib", "platlib")}})
+print(json.dumps([
+    name for name, loaded in list(sys.modules.items())
+    if name not in before and getattr(loaded, "__spec__", None) is not None and loaded.__spec__.name == name
+    and (loaded.__spec__.origin or "").startswith(site)
+]))
 """
 _FLOOR = """
 import boto3
@@ -222,10 +250,23 @@ def _by_package(profiles: list[dict[str, tuple[int, int]]]) -> list[tuple[str, f
     return [(package, round(us / 1000, 1)) for package, us in sorted(medians.items(), key=lambda kv: -kv[1])[:8]]
 
 
-def _pair(
-    logical_id: str, account: str, resources: dict[str, str], environment: dict[str, str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The handler's run on a fresh account's first event, then the floor creating the same clients."""
+def third_party_modules(module: str, environment: dict[str, str]) -> list[str]:
+    """The modules from site-packages that importing ``module`` loads, in load order."""
+    result = subprocess.run(
+        [sys.executable, "-c", _THIRD_PARTY.format(module=module)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def _runs(
+    logical_id: str, account: str, resources: dict[str, str], environment: dict[str, str], dependencies: list[str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The handler's run on a fresh account's first event, the floor creating the same clients, then
+    the import of the handler's dependencies alone."""
     _, module, _ = function_handler(logical_id)
     handler = _run(_HANDLER.format(module=module), FIRST_INVOCATIONS[logical_id](account, resources), environment)
     if not _succeeded(handler["response"]):
@@ -238,7 +279,8 @@ def _pair(
     floor_body = _FLOOR.format(
         services=services, index=services.index(service), operation=operation, parameters=parameters(resources)
     )
-    return handler, _run(floor_body, {}, environment)
+    floor = _run(floor_body, {}, environment)
+    return handler, floor, _run(_DEPENDENCIES.format(modules=dependencies), {}, environment)
 
 
 def measure(runs: int) -> list[dict[str, Any]]:
@@ -258,38 +300,44 @@ def measure(runs: int) -> list[dict[str, Any]]:
                 **function_environment(logical_id, resources),
                 "PYTHONPATH": os.pathsep.join([str(code_dir), str(LAYER)]),  # the floor's too: the same lookups
             }
-            _pair(logical_id, f"cold-{logical_id}-warm", resources, environment)  # writes the bytecode
-            pairs = [_pair(logical_id, f"cold-{logical_id}-{run}", resources, environment) for run in range(runs)]
+            dependencies = third_party_modules(module, environment)
+            _runs(logical_id, f"cold-{logical_id}-warm", resources, environment, dependencies)  # writes the bytecode
+            rounds = [
+                _runs(logical_id, f"cold-{logical_id}-{run}", resources, environment, dependencies)
+                for run in range(runs)
+            ]
             profiles = [_import_times(module, environment) for _ in range(PROFILES)]
-            rows.append(_row(logical_id, module, pairs, _by_package(profiles)))
+            rows.append(_row(logical_id, module, rounds, _by_package(profiles)))
     finally:
         emulator.stop()
     return rows
 
 
-def _row(
-    logical_id: str, module: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]], biggest: list[Any]
-) -> dict[str, Any]:
-    def median(side: int, phase: str, clock: int) -> float:
-        return round(statistics.median(pair[side][phase][clock] for pair in pairs), 1)
+def _row(logical_id: str, module: str, rounds: list[tuple[dict[str, Any], ...]], biggest: list[Any]) -> dict[str, Any]:
+    """``rounds``: (handler, floor, dependencies) runs."""
 
-    def ratio(phase: str) -> float:
-        return round(statistics.median(handler[phase][0] / floor[phase][0] for handler, floor in pairs), 2)
+    def median(side: int, phase: str, clock: int) -> float:
+        return round(statistics.median(measured[side][phase][clock] for measured in rounds), 1)
+
+    def ratio(side: int, phase: str) -> float:
+        return round(statistics.median(measured[side][phase][0] / measured[1][phase][0] for measured in rounds), 2)
 
     return {
         "function": logical_id,
         "module": module,
         "import_ms": median(0, "import", 0),
         "boto3_ms": median(1, "import", 0),
-        "import_ratio": ratio("import"),
+        "import_ratio": ratio(0, "import"),
         "import_bar": IMPORT_BAR,
+        "dependencies_ms": median(2, "import", 0),
+        "dependencies_ratio": ratio(2, "import"),
         "first_ms": median(0, "total", 0),
         "floor_ms": median(1, "total", 0),
-        "first_ratio": ratio("total"),
+        "first_ratio": ratio(0, "total"),
         "first_bar": FIRST_INVOCATION_BAR,
         "first_wall_ms": median(0, "total", 1),
         "floor_wall_ms": median(1, "total", 1),
-        "clients": pairs[-1][0]["clients"],
+        "clients": rounds[-1][0]["clients"],
         "biggest": biggest,
     }
 
@@ -299,12 +347,16 @@ def over_bars(row: dict[str, Any]) -> list[str]:
     return [name for name in ("import", "first") if row[f"{name}_ratio"] > row[f"{name}_bar"]]
 
 
-_COLUMNS = "{:<26}{:>8}{:>7}{:>6}{:>5}{:>10}{:>7}{:>6}{:>5}{:>10}{:>7}{}"
+_COLUMNS = "{:<26}{:>8}{:>7}{:>6}{:>5}{:>7}{:>6}{:>10}{:>7}{:>6}{:>5}{:>10}{:>7}{}"
 
 
 def print_table(rows: list[dict[str, Any]], runs: int) -> None:
     print(f"Cold start: CPU ms of fresh interpreters, medians of {runs} runs; x: the median of per-run ratios")
-    print(_COLUMNS.format("", "import", "boto3", "x", "bar", "init+1st", "floor", "x", "bar", "wall 1st", "floor", ""))
+    print(
+        _COLUMNS.format(
+            "", "import", "boto3", "x", "bar", "deps", "x", "init+1st", "floor", "x", "bar", "wall 1st", "floor", ""
+        )
+    )
     for row in rows:
         over = over_bars(row)
         print(
@@ -314,6 +366,8 @@ def print_table(rows: list[dict[str, Any]], runs: int) -> None:
                 f"{row['boto3_ms']:.0f}",
                 f"{row['import_ratio']:.2f}",
                 row["import_bar"],
+                f"{row['dependencies_ms']:.0f}",
+                f"{row['dependencies_ratio']:.2f}",
                 f"{row['first_ms']:.0f}",
                 f"{row['floor_ms']:.0f}",
                 f"{row['first_ratio']:.2f}",
@@ -323,6 +377,10 @@ def print_table(rows: list[dict[str, Any]], runs: int) -> None:
                 f"  over: {', '.join(over)}" if over else "",
             )
         )
+    print(
+        "\ndeps: the import of the third-party modules the handler's import loaded, alone (collection off, as"
+        "\nin the handlers' inits), against import boto3: the least the handler's import could cost."
+    )
     print("\nThe clients each first invocation created, and where its import goes (self ms by package):")
     for row in rows:
         biggest = ", ".join(f"{name} {ms}" for name, ms in row["biggest"])

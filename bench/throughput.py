@@ -8,7 +8,11 @@ its own. The baseline is boto3 PutItem of small items into the runner's table (a
 prefix) with as many threads. Prints a markdown table, the ratio of the two rates and the runner's
 CPU time per invoice (the runner process's user + system time over the invoices' run, from
 ``/proc``, divided by the invoices: what the API, the pollers, the functions and the emulator cost
-together). Exits 1 when a ratio is over ``RATIO_BAR`` or the CPU per invoice over ``CPU_BAR_MS``.
+together), and how it splits (``GET /_local/cpu``): the emulator's answers to the runner's calls,
+the functions' own code (botocore's client side included), the rest (HTTP server, pollers). The
+ratio the emulator's share alone would give (its CPU per invoice times PutItem/s) is a floor for
+the ratio while the runner is CPU-bound. Exits 1 when a ratio is over ``RATIO_BAR`` or the CPU per
+invoice over ``CPU_BAR_MS``.
 
 The runner invokes each function one event at a time, as one Lambda execution environment
 would: concurrent uploaders queue at the API function, where AWS would start more environments.
@@ -73,9 +77,14 @@ def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> f
     return time.perf_counter() - started
 
 
-def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float, float]:
+def cpu_accounts(runner: Runner) -> dict[str, float]:
+    """The runner's CPU seconds so far charged to the emulator and to each function."""
+    return requests.get(f"{runner.base_url}/_local/cpu", timeout=TIMEOUT).json()["accounts"]
+
+
+def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float, float, dict[str, float]]:
     """(seconds until every upload was answered, seconds until every invoice was MATCHED, the
-    runner's CPU seconds meanwhile)."""
+    runner's CPU seconds meanwhile, and what the emulator and each function took of them)."""
     client = Client(runner)
     client.create_po("BENCH", [line_item("1", "ALL", str(SUBTOTAL * count * 10))])
     run_id = uuid.uuid4().hex[:8]
@@ -87,14 +96,16 @@ def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[
             raise RuntimeError(f"upload {number}: {reply.status_code} {reply.text}")
 
     sessions = [requests.Session() for _ in range(uploaders)]
+    accounts_before = cpu_accounts(runner)
     cpu_before, started = cpu_seconds(runner.process.pid), time.perf_counter()
     uploaded = _timed(upload, sessions, count)
     drain(client.base_url)
     elapsed, cpu = time.perf_counter() - started, cpu_seconds(runner.process.pid) - cpu_before
+    accounts = {name: seconds - accounts_before.get(name, 0.0) for name, seconds in cpu_accounts(runner).items()}
     matched = len(client.invoices(matchStatus="MATCHED", limit="100"))
     if matched != count or client.po("BENCH")["invoicedAmount"] != f"{SUBTOTAL * count:.2f}":
         raise RuntimeError(f"{matched} of {count} invoices matched, PO {client.po('BENCH')}")
-    return uploaded, elapsed, cpu
+    return uploaded, elapsed, cpu, accounts
 
 
 def bare_put_items(endpoint: str, threads: int, count: int) -> float:
@@ -122,27 +133,33 @@ def main() -> int:
             endpoint = requests.get(f"{runner.base_url}/_local/info", timeout=TIMEOUT).json()["awsEndpoint"]
             rows = []
             for workers in arguments.concurrency:
-                uploaded, matched, cpu = invoices_until_matched(runner, workers, arguments.invoices)
+                uploaded, matched, cpu, accounts = invoices_until_matched(runner, workers, arguments.invoices)
                 puts = bare_put_items(endpoint, workers, arguments.puts)
-                rows.append((workers, uploaded, matched, arguments.puts / puts, cpu))
+                rows.append((workers, uploaded, matched, arguments.puts / puts, cpu, accounts))
         finally:
             runner.stop()
     count = arguments.invoices
     print(f"{count} invoices per row, each uploaded with POST /invoices and matched to one PO line item.\n")
     columns = ["concurrency", "uploads answered (s)", "all MATCHED (s)", "invoices/s", "bare PutItem/s", "ratio"]
-    print(f"| {' | '.join(columns)} | runner CPU per invoice (ms) |")
-    print("| ---: " * (len(columns) + 1) + "|")
+    columns += ["runner CPU per invoice (ms)", "emulator", "functions", "rest", "ratio of the emulator alone"]
+    print(f"| {' | '.join(columns)} |")
+    print("| ---: " * len(columns) + "|")
     failed = []
-    for workers, uploaded, matched, put_rate, cpu in rows:
+    for workers, uploaded, matched, put_rate, cpu, accounts in rows:
         rate, cpu_ms = count / matched, cpu / count * 1000
         ratio = put_rate / rate
+        emulator_ms = accounts.get("emulator", 0.0) / count * 1000
+        functions_ms = sum(seconds for name, seconds in accounts.items() if name != "emulator") / count * 1000
+        split = f"{emulator_ms:.1f} | {functions_ms:.1f} | {cpu_ms - emulator_ms - functions_ms:.1f}"
         figures = f"{uploaded:.2f} | {matched:.2f} | {rate:.1f} | {put_rate:.0f} | {ratio:.1f} | {cpu_ms:.1f}"
-        print(f"| {workers} | {figures} |")
+        print(f"| {workers} | {figures} | {split} | {emulator_ms / 1000 * put_rate:.1f} |")
         if ratio > RATIO_BAR:
             failed.append(f"ratio {ratio:.1f} > {RATIO_BAR:g} at concurrency {workers}")
         if cpu_ms > CPU_BAR_MS:
             failed.append(f"runner CPU {cpu_ms:.1f} ms > {CPU_BAR_MS:g} ms per invoice at concurrency {workers}")
     print("\nratio: bare PutItem/s over invoices/s, the time of one invoice end to end counted in bare writes.")
+    print("emulator: moto answering the runner's calls; functions: their own code, botocore's client side")
+    print("included; rest: the HTTP server and the pollers. The emulator alone: its CPU per invoice in PutItems.")
     for failure in failed:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failed else 0

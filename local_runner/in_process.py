@@ -34,6 +34,8 @@ from moto.events.responses import EventsHandler
 from moto.sqs.responses import SQSResponse
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from local_runner.cpu_accounts import EMULATOR, charged
+
 _applications: dict[str, Any] = {}  # WSGI application by the host:port it serves
 # moto's handler of each service answered without the server's routing, by X-Amz-Target's prefix.
 _HANDLERS = {
@@ -57,6 +59,11 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     application = _applications.get(url.netloc)
     if application is None:
         return None
+    with charged(EMULATOR):
+        return _answered(request, url, application)
+
+
+def _answered(request: AWSPreparedRequest, url: SplitResult, application: Any) -> AWSResponse:
     body = (request.body.read() if hasattr(request.body, "read") else request.body) or b""
     headers = [(name, value.decode() if isinstance(value, bytes) else value) for name, value in request.headers.items()]
     handler = _HANDLERS.get(dict(headers).get("X-Amz-Target", "").split(".", 1)[0])

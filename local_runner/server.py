@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_runner import aws_invoicing, aws_limits, event_bus, outbox
+from local_runner import aws_invoicing, aws_limits, cpu_accounts, event_bus, outbox
 from local_runner.console import console_file
 from local_runner.delivery import stderr_log
 from local_runner.emulator import REGION, Emulator
@@ -39,10 +39,11 @@ class LocalFunction:
             if path not in sys.path:
                 sys.path.insert(0, path)
         self.module = importlib.import_module(module)
+        self._logical_id = logical_id
         self._lock = threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
+        with self._lock, cpu_accounts.charged(self._logical_id):
             return getattr(self.module, self._function_name)(event, LambdaContext())
 
 
@@ -63,6 +64,7 @@ class LocalApi:
         """The development-only endpoints of the contract's local mode, and the OpenAPI document."""
         endpoints: dict[tuple[str, str], Callable[[str | None], tuple[int, Any]]] = {
             ("GET", "/_local/info"): lambda _: (200, self._info()),
+            ("GET", "/_local/cpu"): lambda _: (200, _cpu()),
             ("GET", "/openapi.json"): lambda _: (200, self.functions["ApiFunction"].module.openapi_document()),
             ("POST", "/_local/drain"): lambda _: self._drain(),
             ("POST", "/_local/schedule"): self._run_schedules,
@@ -108,6 +110,11 @@ class LocalApi:
         if len(runs) == 1:
             return 200, runs[0]["result"]
         return 200, {"runs": runs}
+
+
+def _cpu() -> dict[str, Any]:
+    """The runner's CPU seconds so far, and what the emulator and each function took of them."""
+    return {"process": cpu_accounts.process_seconds(), "accounts": cpu_accounts.totals()}
 
 
 def _add_aws_invoices(body: str | None) -> tuple[int, Any]:

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from tests.e2e.client import Client, invoice_document, line_item
 from tests.e2e.conftest import Runner, start_runner
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +37,22 @@ def test_info_names_the_emulator_and_bucket(runner: Runner):
     assert info["region"] == "us-east-1"
     assert info["invoiceBucket"]
     assert requests.get(f"{info['awsEndpoint']}/moto-api/", timeout=5).ok  # the emulator really is there
+
+
+def test_cpu_names_what_the_emulator_and_each_function_took(runner: Runner):
+    def cpu() -> dict[str, float]:
+        reply = requests.get(f"{runner.base_url}/_local/cpu", timeout=5).json()
+        assert sum(reply["accounts"].values()) <= reply["process"]
+        return reply["accounts"]
+
+    client = Client(runner)
+    client.create_po("CPU", [line_item("1", "ALL", "100.00")])
+    before = cpu()
+    assert client.upload(invoice_document("INV-CPU-1", "10.00", "2026-03-15"))["matchStatus"] == "MATCHED"
+    after = cpu()
+    spent = {name: seconds - before.get(name, 0.0) for name, seconds in after.items()}
+    assert {"emulator", "ApiFunction", "MatcherFunction"} <= {name for name, seconds in spent.items() if seconds > 0}
+    assert spent.get("SchedulerFunction", 0.0) == 0.0  # nothing ran it
 
 
 def test_two_accounts_never_see_each_other(runner: Runner):
