@@ -106,18 +106,27 @@ for name in {modules!r}:
 imported = clock()
 response = None
 """
-# Prints, as JSON, the modules from site-packages that importing the handler loaded, in load order
-# (sys.modules keeps it), leaving out aliases (a module registered under a name not its own).
+# Prints, as JSON, what importing the handler loaded from site-packages, in load order (sys.modules
+# keeps it), leaving out aliases (a module registered under a name not its own). A package the
+# handler registered without running its ``__init__`` (``api_powertools``: the Python module never
+# ran, so it was never given ``__builtins__``) is not imported whole: the handler's module that registered
+# it (the one its ``__getattr__`` comes from) is imported first instead, as in the handler.
 _THIRD_PARTY = """
 import importlib, json, sys, sysconfig
 before = set(sys.modules)
 importlib.import_module({module!r})
 site = tuple({{sysconfig.get_paths()[kind] for kind in ("purelib", "platlib")}})
-print(json.dumps([
-    name for name, loaded in list(sys.modules.items())
-    if name not in before and getattr(loaded, "__spec__", None) is not None and loaded.__spec__.name == name
-    and (loaded.__spec__.origin or "").startswith(site)
-]))
+loaded = [
+    (name, module) for name, module in list(sys.modules.items())
+    if name not in before and getattr(module, "__spec__", None) is not None and module.__spec__.name == name
+    and (module.__spec__.origin or "").startswith(site)
+]
+registered = {{
+    name: module for name, module in loaded
+    if module.__spec__.origin.endswith(".py") and "__builtins__" not in vars(module)
+}}
+loaders = list(dict.fromkeys(module.__getattr__.__module__ for module in registered.values()))
+print(json.dumps(loaders + [name for name, _ in loaded if name not in registered]))
 """
 _FLOOR = """
 import boto3
@@ -251,7 +260,8 @@ def _by_package(profiles: list[dict[str, tuple[int, int]]]) -> list[tuple[str, f
 
 
 def third_party_modules(module: str, environment: dict[str, str]) -> list[str]:
-    """The modules from site-packages that importing ``module`` loads, in load order."""
+    """The modules from site-packages that importing ``module`` loads, in load order (after the
+    handler's own modules that register a package of them without its ``__init__``, if any)."""
     result = subprocess.run(
         [sys.executable, "-c", _THIRD_PARTY.format(module=module)],
         env=environment,

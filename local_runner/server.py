@@ -114,7 +114,8 @@ class LocalApi:
 
 def _cpu() -> dict[str, Any]:
     """The runner's CPU seconds so far, and what the emulator and each function took of them."""
-    return {"process": cpu_accounts.process_seconds(), "accounts": cpu_accounts.totals()}
+    accounts = {name: round(seconds, 6) for name, seconds in cpu_accounts.totals().items()}
+    return {"process": round(cpu_accounts.process_seconds(), 6), "accounts": accounts}
 
 
 def _add_aws_invoices(body: str | None) -> tuple[int, Any]:

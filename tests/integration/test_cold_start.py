@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bench.cold_start import third_party_modules
 from local_runner.template import function_environment, function_handler, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +142,25 @@ def test_a_failed_init_leaves_garbage_collection_on(function: str):
     probe += "    print(type(error).__name__, gc.isenabled())"
     result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "ConfigError True"
+
+
+@pytest.mark.parametrize("function", ["ApiFunction", "MatcherFunction"])
+def test_the_dependency_floor_imports_what_the_handler_loaded_from_site_packages_only(function: str):
+    """bench/cold_start.py's *deps* run: the third-party modules the handler's import loaded, none of
+    the service's own, and the API's two Powertools packages registered as the API registers them
+    (its api_powertools first), not imported whole."""
+    module, environment = _handler_environment(function)
+    names = third_party_modules(module, environment)
+    assert {"boto3", "botocore.client", "aws_lambda_powertools.logging.logger"} <= set(names)
+    assert not [name for name in names if name.split(".")[0] in ("pom", module, "api_support")]
+    if function == "ApiFunction":
+        assert names[0] == "api_powertools"
+        assert {"pydantic.main", "aws_lambda_powertools.event_handler.api_gateway"} <= set(names)
+        assert not {"aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"} & set(names)
+    else:
+        assert "pydantic" not in names
+    # The run itself: every name imports, and no other resolver comes with them (as in the API's import).
+    probe = f"import importlib, sys\nfor name in {names!r}:\n    importlib.import_module(name)\n"
+    probe += "print('aws_lambda_powertools.event_handler.appsync' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
