@@ -17,8 +17,8 @@ follows the machine's load: under two CPU hogs on this 2-core machine it grows b
 while CPU time holds).
 Runs go in rounds, the handler, its floor, then its dependencies, and each figure is the median of
 the per-round ratios, so that a loaded or noisy moment hits both sides of a ratio alike. A warm-up
-round first writes the
-bytecode, as a deployed package ships it (the runs drop ``PYTHONDONTWRITEBYTECODE``).
+round first writes the bytecode, as a deployed package ships it (the runs drop
+``PYTHONDONTWRITEBYTECODE``).
 
 The emulator is moto's server, started in this process with the template's resources
 (``local_runner.emulator``). Every run uses an account of its own, so each first invocation does what
@@ -108,9 +108,9 @@ response = None
 """
 # Prints, as JSON, what importing the handler loaded from site-packages, in load order (sys.modules
 # keeps it), leaving out aliases (a module registered under a name not its own). A package the
-# handler registered without running its ``__init__`` (``api_powertools``: the Python module never
-# ran, so it was never given ``__builtins__``) is not imported whole: the handler's module that registered
-# it (the one its ``__getattr__`` comes from) is imported first instead, as in the handler.
+# handler registered without running its ``__init__`` (``api_powertools``; its code never ran, so it
+# was never given ``__builtins__``) is not imported whole: the handler's module that registered it
+# (the one its ``__getattr__`` comes from) is imported first instead, as in the handler.
 _THIRD_PARTY = """
 import importlib, json, sys, sysconfig
 before = set(sys.modules)

@@ -43,8 +43,3 @@ def totals() -> dict[str, float]:
     """CPU seconds charged to each account since the runner started."""
     with _lock:
         return dict(_totals)
-
-
-def process_seconds() -> float:
-    """The whole process's CPU time (every thread), to which the accounts add up at most."""
-    return time.process_time()
