@@ -8,7 +8,7 @@
 
 A third figure says how much of an import is the handler's own: *dependencies*, the import of the
 third-party modules the handler's import loaded (boto3, Powertools, pydantic...: every module from
-site-packages, in the order they loaded), with collection off as in the handlers' inits, against
+site-packages), with collection off as in the handlers' inits, against
 ``import boto3`` too. The handler's own code costs the difference: a handler cannot import less than
 the packages it is built on (``make bench`` prints it; the bars stay the issue's).
 
@@ -106,25 +106,29 @@ for name in {modules!r}:
 imported = clock()
 response = None
 """
-# Prints, as JSON, what importing the handler loaded from site-packages, in load order (sys.modules
-# keeps it), leaving out aliases (a module registered under a name not its own). A package the
-# handler registered without running its ``__init__`` (``api_powertools``; its code never ran, so it
-# was never given ``__builtins__``) is not imported whole: the handler's module that registered it
-# (the one its ``__getattr__`` comes from) is imported first instead, as in the handler.
+# Prints, as JSON, what importing the handler loaded from site-packages (importing a module runs its
+# parents first, so the order does not matter), leaving out aliases (a module registered under a name
+# not its own). A package the handler registered without running its ``__init__``
+# (``api_powertools``; its code never ran, so it was never given ``__builtins__``) is not imported
+# whole: the handler's module that registered it (the one its ``__getattr__`` comes from) is
+# imported first instead, as in the handler.
 _THIRD_PARTY = """
-import importlib, json, sys, sysconfig
+import importlib, json, site, sys
 before = set(sys.modules)
 importlib.import_module({module!r})
-site = tuple({{sysconfig.get_paths()[kind] for kind in ("purelib", "platlib")}})
+sites = tuple(site.getsitepackages() + [site.getusersitepackages()])
 loaded = [
     (name, module) for name, module in list(sys.modules.items())
     if name not in before and getattr(module, "__spec__", None) is not None and module.__spec__.name == name
-    and (module.__spec__.origin or "").startswith(site)
+    and (module.__spec__.origin or "").startswith(sites)
 ]
 registered = {{
     name: module for name, module in loaded
     if module.__spec__.origin.endswith(".py") and "__builtins__" not in vars(module)
 }}
+unknown = sorted(name for name, module in registered.items() if not hasattr(module, "__getattr__"))
+if unknown:
+    sys.exit(f"registered without their __init__, by no module this can name: {{unknown}}")
 loaders = list(dict.fromkeys(module.__getattr__.__module__ for module in registered.values()))
 print(json.dumps(loaders + [name for name, _ in loaded if name not in registered]))
 """
@@ -260,8 +264,8 @@ def _by_package(profiles: list[dict[str, tuple[int, int]]]) -> list[tuple[str, f
 
 
 def third_party_modules(module: str, environment: dict[str, str]) -> list[str]:
-    """The modules from site-packages that importing ``module`` loads, in load order (after the
-    handler's own modules that register a package of them without its ``__init__``, if any)."""
+    """The modules from site-packages that importing ``module`` loads (after the handler's own
+    modules that register a package of them without its ``__init__``, if any)."""
     result = subprocess.run(
         [sys.executable, "-c", _THIRD_PARTY.format(module=module)],
         env=environment,

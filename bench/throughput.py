@@ -6,9 +6,9 @@ invoice, then for each concurrency (1 and 8 uploaders by default) POSTs N invoic
 then counted through ``GET /invoices?matchStatus=MATCHED``). Each concurrency gets an account of
 its own. The baseline is boto3 PutItem of small items into the runner's table (a throwaway key
 prefix) with as many threads. Prints a markdown table, the ratio of the two rates and the runner's
-CPU time per invoice (the runner process's user + system time over the invoices' run, from
-``/proc``, divided by the invoices: what the API, the pollers, the functions and the emulator cost
-together), and how it splits (``GET /_local/cpu``): the emulator's answers to the runner's calls,
+CPU time per invoice (the runner process's CPU time over the invoices' run, from ``GET /_local/cpu``,
+divided by the invoices: what the API, the pollers, the functions and the emulator cost together),
+and how it splits (the same answer's accounts): the emulator's answers to the runner's calls
 the functions' own code (botocore's client side included), the rest (HTTP server, pollers). The
 ratio the emulator's share alone would give (its CPU per invoice times PutItem/s) is a floor for
 the ratio while the runner is CPU-bound. Exits 1 when a ratio is over ``RATIO_BAR`` or the CPU per
@@ -50,12 +50,6 @@ RATIO_BAR = 6.0  # bare PutItem/s over invoices/s
 CPU_BAR_MS = 40.0  # the runner's CPU time per invoice
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a running process so far (Linux's /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-
-
 def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> float:
     """Seconds for one thread per state (an HTTP session or an AWS client, made beforehand and never
     shared) to run ``work(state, n)`` for n in 0..count-1 between them."""
@@ -77,9 +71,10 @@ def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> f
     return time.perf_counter() - started
 
 
-def cpu_accounts(runner: Runner) -> dict[str, float]:
-    """The runner's CPU seconds so far charged to the emulator and to each function."""
-    return requests.get(f"{runner.base_url}/_local/cpu", timeout=TIMEOUT).json()["accounts"]
+def runner_cpu(runner: Runner) -> dict[str, float]:
+    """The runner's CPU seconds so far: the process's (``"process"``), the emulator's and each function's."""
+    reply = requests.get(f"{runner.base_url}/_local/cpu", timeout=TIMEOUT).json()
+    return {"process": reply["process"], **reply["accounts"]}
 
 
 def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float, float, dict[str, float]]:
@@ -96,12 +91,12 @@ def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[
             raise RuntimeError(f"upload {number}: {reply.status_code} {reply.text}")
 
     sessions = [requests.Session() for _ in range(uploaders)]
-    accounts_before = cpu_accounts(runner)
-    cpu_before, started = cpu_seconds(runner.process.pid), time.perf_counter()
+    before, started = runner_cpu(runner), time.perf_counter()
     uploaded = _timed(upload, sessions, count)
     drain(client.base_url)
-    elapsed, cpu = time.perf_counter() - started, cpu_seconds(runner.process.pid) - cpu_before
-    accounts = {name: seconds - accounts_before.get(name, 0.0) for name, seconds in cpu_accounts(runner).items()}
+    elapsed = time.perf_counter() - started
+    accounts = {name: seconds - before.get(name, 0.0) for name, seconds in runner_cpu(runner).items()}
+    cpu = accounts.pop("process")
     matched = len(client.invoices(matchStatus="MATCHED", limit="100"))
     if matched != count or client.po("BENCH")["invoicedAmount"] != f"{SUBTOTAL * count:.2f}":
         raise RuntimeError(f"{matched} of {count} invoices matched, PO {client.po('BENCH')}")

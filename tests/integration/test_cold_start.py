@@ -146,9 +146,9 @@ def test_a_failed_init_leaves_garbage_collection_on(function: str):
 
 @pytest.mark.parametrize("function", ["ApiFunction", "MatcherFunction"])
 def test_the_dependency_floor_imports_what_the_handler_loaded_from_site_packages_only(function: str):
-    """bench/cold_start.py's *deps* run: the third-party modules the handler's import loaded, none of
-    the service's own, and the API's two Powertools packages registered as the API registers them
-    (its api_powertools first), not imported whole."""
+    """bench/cold_start.py's *deps* run: the third-party modules the handler's import loaded, and of
+    the service's own code only the API's api_powertools, first, so that the two Powertools packages
+    it registers without their ``__init__`` are registered so again, not imported whole."""
     module, environment = _handler_environment(function)
     names = third_party_modules(module, environment)
     assert {"boto3", "botocore.client", "aws_lambda_powertools.logging.logger"} <= set(names)

@@ -33,19 +33,21 @@ def test_a_nested_charge_is_taken_out_of_the_one_around_it():
 
 
 def test_a_failing_block_is_charged_and_leaves_no_charge_open():
-    before = cpu_accounts.totals().get("test-failing", 0.0)
+    before = cpu_accounts.totals()
     now = [10.0]
-    try:
-        with charged("test-failing", ticking(now)):
-            now[0] += 1.5
-            raise RuntimeError("the function failed")
-    except RuntimeError:
-        pass
-    assert cpu_accounts.totals()["test-failing"] - before == 1.5
-    now[0] = 0.0
-    with charged("test-after-failure", ticking(now)):  # a fresh top-level charge, not nested in the failed one
+    with charged("test-around-failure", ticking(now)):
         now[0] += 1.0
-    assert cpu_accounts.totals()["test-after-failure"] >= 1.0
+        try:
+            with charged("test-failing", ticking(now)):
+                now[0] += 1.5
+                raise RuntimeError("the function failed")
+        except RuntimeError:
+            pass
+        now[0] += 2.0  # after the failure, the charge around it goes on as before
+    after = cpu_accounts.totals()
+    spent = {name: after[name] - before.get(name, 0.0) for name in ("test-around-failure", "test-failing")}
+    assert spent == {"test-around-failure": 3.0, "test-failing": 1.5}
+    assert cpu_accounts._nested.seconds is None  # no charge left open in this thread
 
 
 def test_threads_keep_their_own_nesting():
