@@ -71,10 +71,10 @@ def _timed(work: Callable[[Any, int], None], states: list[Any], count: int) -> f
     return time.perf_counter() - started
 
 
-def runner_cpu(runner: Runner) -> dict[str, float]:
-    """The runner's CPU seconds so far: the process's (``"process"``), the emulator's and each function's."""
+def runner_cpu(runner: Runner) -> tuple[float, dict[str, float]]:
+    """The runner's CPU seconds so far: the whole process's, and the emulator's and each function's."""
     reply = requests.get(f"{runner.base_url}/_local/cpu", timeout=TIMEOUT).json()
-    return {"process": reply["process"], **reply["accounts"]}
+    return reply["process"], reply["accounts"]
 
 
 def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[float, float, float, dict[str, float]]:
@@ -91,12 +91,13 @@ def invoices_until_matched(runner: Runner, uploaders: int, count: int) -> tuple[
             raise RuntimeError(f"upload {number}: {reply.status_code} {reply.text}")
 
     sessions = [requests.Session() for _ in range(uploaders)]
-    before, started = runner_cpu(runner), time.perf_counter()
+    (cpu_before, accounts_before), started = runner_cpu(runner), time.perf_counter()
     uploaded = _timed(upload, sessions, count)
     drain(client.base_url)
     elapsed = time.perf_counter() - started
-    accounts = {name: seconds - before.get(name, 0.0) for name, seconds in runner_cpu(runner).items()}
-    cpu = accounts.pop("process")
+    cpu_after, accounts_after = runner_cpu(runner)
+    cpu = cpu_after - cpu_before
+    accounts = {name: seconds - accounts_before.get(name, 0.0) for name, seconds in accounts_after.items()}
     matched = len(client.invoices(matchStatus="MATCHED", limit="100"))
     if matched != count or client.po("BENCH")["invoicedAmount"] != f"{SUBTOTAL * count:.2f}":
         raise RuntimeError(f"{matched} of {count} invoices matched, PO {client.po('BENCH')}")
