@@ -2,10 +2,10 @@
 
 It was validated once, on its way in (the pydantic models of ``pom.domain.inputs`` and
 ``pom.domain.requests``, in the functions that read documents and requests); reading it back needs
-only its types. A record reads a
-document (an item, a stream image, stored JSON) by its fields' annotations: numbers become ``int``
-or ``Decimal`` as the field says (DynamoDB gives every number as a Decimal), nested records become
-records, lists and dicts are copied, attributes it does not name are ignored. So the matcher, the
+only its types. A record reads a document (an item, a stream image, stored JSON) by its fields'
+annotations: numbers become ``int`` or ``Decimal`` as the field says (DynamoDB gives every number as
+a Decimal), nested records become records, lists and dicts are copied, attributes it does not name
+are ignored. So the matcher, the
 notifier and the scheduler, which read nothing else, never import pydantic, whose import and first
 model cost about 0.4x ``import boto3`` of their cold start (README, Cold start).
 """
@@ -61,7 +61,7 @@ class Record:
             elif default is _Required:
                 raise TypeError(f"{type(self).__name__}() needs {name}")
             else:
-                state[name] = default.make() if isinstance(default, _Factory) else default
+                state[name] = _default_value(default)
         if values:
             raise TypeError(f"{type(self).__name__}() has no field {', '.join(values)}")
         self.__dict__.update(state)
@@ -100,9 +100,7 @@ class Record:
         document = {}
         for name, default in self._fields.items():
             value = self.__dict__[name]
-            if name in exclude or (
-                exclude_defaults and value == (default.make() if isinstance(default, _Factory) else default)
-            ):
+            if name in exclude or (exclude_defaults and value == _default_value(default)):
                 continue
             document[name] = _plain(value, exclude_defaults, text_decimals)
         return document
@@ -125,6 +123,11 @@ class _Factory:
 
     def __init__(self, make: Callable[[], Any]):
         self.make = make
+
+
+def _default_value(default: Any) -> Any:
+    """A field's default value: made anew when it is a factory's."""
+    return default.make() if isinstance(default, _Factory) else default
 
 
 _LEAVES = frozenset({str, int, bool, type(None)})
